@@ -1,0 +1,60 @@
+"""Runs one experiment: python launch.py --experiment=NAME [--flags].
+
+Each experiment is a module experiments/NAME.py whose docstring's first line describes it; it defines
+its own absl flags and a `main(argv)`. Only the chosen module is imported, so experiments may define
+flags of the same name. `python launch.py --help` lists the experiments; with `--experiment=NAME` it
+also lists that experiment's flags.
+"""
+
+import importlib
+import pathlib
+import sys
+
+from absl import app, flags
+
+EXPERIMENTS_DIR = pathlib.Path(__file__).resolve().parent / 'experiments'
+
+
+def available() -> dict[str, str]:
+  """Experiment name -> the first line of its docstring."""
+  found = {}
+  for path in sorted(EXPERIMENTS_DIR.glob('*.py')):
+    if path.stem.startswith('_'):
+      continue
+    doc = next((line.strip().strip('"') for line in path.read_text().splitlines() if line.strip()), '')
+    found[path.stem] = doc
+  return found
+
+
+def chosen(argv: list[str]) -> str | None:
+  """The value of --experiment in argv, if given."""
+  for i, arg in enumerate(argv):
+    if arg.startswith('--experiment='):
+      return arg.split('=', 1)[1]
+    if arg == '--experiment' and i + 1 < len(argv):
+      return argv[i + 1]
+  return None
+
+
+def listing() -> str:
+  names = available()
+  width = max(map(len, names), default=0)
+  return 'Experiments (python launch.py --experiment=NAME [--flags]):\n' + '\n'.join(
+      f'  {name.ljust(width)}  {doc}' for name, doc in names.items())
+
+
+def main() -> None:
+  name = chosen(sys.argv)
+  names = available()
+  if name is None or name not in names:
+    if name is not None:
+      print(f'Unknown experiment {name!r}.\n', file=sys.stderr)
+    print(listing(), file=sys.stderr if name is not None else sys.stdout)
+    sys.exit(0 if name is None and any(a in ('--help', '-h', '--helpfull') for a in sys.argv) else 2)
+  flags.DEFINE_string('experiment', None, 'Which experiment to run: ' + ', '.join(names))
+  module = importlib.import_module(f'experiments.{name}')
+  app.run(module.main)
+
+
+if __name__ == '__main__':
+  main()

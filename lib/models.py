@@ -1,0 +1,98 @@
+"""Model builders for the three families, and the MNIST-1D paper's models by name.
+
+Every model is a `lib.layers.Layer`; FC, LCN and CNN differ only in the pattern of their hidden layers.
+"""
+
+from lib import layers
+
+FAMILIES = ('fc', 'lcn', 'cnn')
+READOUTS = ('flatten', 'gap')
+
+
+def hidden_layer(family: str, width: int, kernel_size, strides, padding, **kwargs) -> layers.Layer:
+  """One hidden layer of a family: FC `width` units, or LCN/CNN `width` channels on the same grid."""
+  if family == 'fc':
+    return layers.Dense(width, **kwargs)
+  if family == 'lcn':
+    return layers.Local(width, kernel_size, strides, padding, **kwargs)
+  if family == 'cnn':
+    return layers.Conv(width, kernel_size, strides, padding, **kwargs)
+  raise ValueError(f'family={family!r}: expected one of {FAMILIES}')
+
+
+def build(family: str, *, num_classes: int, depth: int = 3, width: int = 25,
+          kernel_size=3, strides=1, padding='SAME', readout: str = 'flatten',
+          **kwargs) -> layers.Layer:
+  """A ReLU network of `depth` hidden layers and a dense readout.
+
+  Args:
+    family: 'fc' (dense hidden layers on the flattened input), 'lcn' or 'cnn'.
+    num_classes: logits.
+    depth: hidden layers, at least 1.
+    width: units (FC) or channels (LCN, CNN) per hidden layer.
+    kernel_size, strides, padding: for every hidden layer, or a list with one entry per layer
+      (a tuple is per grid dimension); LCN/CNN only.
+    readout: 'flatten' (flatten + dense) or 'gap' (global average pooling + dense; LCN/CNN only).
+    **kwargs: form/method passed to every pattern layer.
+
+  Returns:
+    The model: `[batch, *grid, C] -> [batch, num_classes]`.
+  """
+  if depth < 1:
+    raise ValueError(f'depth={depth!r}: must be at least 1')
+  if readout not in READOUTS:
+    raise ValueError(f'readout={readout!r}: expected one of {READOUTS}')
+  if family == 'fc' and readout == 'gap':
+    raise ValueError("readout='gap' needs a spatial family (lcn or cnn), not family='fc'")
+
+  def per_layer(name, value):
+    if not isinstance(value, list):
+      return [value] * depth
+    if len(value) != depth:
+      raise ValueError(f'{name}={value!r}: a list gives one entry per layer; depth={depth}')
+    return value
+
+  kernels, strides_, paddings = (per_layer('kernel_size', kernel_size),
+                                 per_layer('strides', strides), per_layer('padding', padding))
+  stack = [layers.Flatten] if family == 'fc' else []
+  for k, s, p in zip(kernels, strides_, paddings):
+    stack += [hidden_layer(family, width, k, s, p, **kwargs), layers.Relu]
+  stack += [layers.GlobalAvgPool if readout == 'gap' else layers.Flatten,
+            layers.Dense(num_classes, **kwargs)]
+  return layers.serial(*stack)
+
+
+def mnist1d_cnn(num_classes: int = 10, *, shared: bool = True, **kwargs) -> layers.Layer:
+  """The MNIST-1D paper's CNN (5,210 parameters): three 1-D convolutions of 25 channels (kernel 5
+  stride 2 padding 1, then kernel 3 stride 2 padding 1 twice), ReLU, flatten 125 -> linear 10.
+
+  With `shared=False` the same network with untied weights: the paper's CNN as an LCN.
+  """
+  conv = layers.Conv if shared else layers.Local
+  return layers.serial(
+      conv(25, 5, 2, 1, **kwargs), layers.Relu,
+      conv(25, 3, 2, 1, **kwargs), layers.Relu,
+      conv(25, 3, 2, 1, **kwargs), layers.Relu,
+      layers.Flatten, layers.Dense(num_classes, **kwargs))
+
+
+def mnist1d_mlp(num_classes: int = 10, hidden: int = 100, **kwargs) -> layers.Layer:
+  """The MNIST-1D paper's MLP: 40 -> 100 -> 100 (residual: h + relu(W h)) -> 10."""
+  return layers.serial(
+      layers.Flatten, layers.Dense(hidden, **kwargs), layers.Relu,
+      layers.residual(layers.serial(layers.Dense(hidden, **kwargs), layers.Relu)),
+      layers.Dense(num_classes, **kwargs))
+
+
+ZOO = {
+    'mnist1d_cnn': mnist1d_cnn,
+    'mnist1d_lcn': lambda num_classes=10, **kw: mnist1d_cnn(num_classes, shared=False, **kw),
+    'mnist1d_mlp': mnist1d_mlp,
+}
+
+
+def by_name(name: str, num_classes: int = 10, **kwargs) -> layers.Layer:
+  """A named model from `ZOO`."""
+  if name not in ZOO:
+    raise ValueError(f'model={name!r}: expected one of {sorted(ZOO)}')
+  return ZOO[name](num_classes, **kwargs)
