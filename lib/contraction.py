@@ -4,13 +4,14 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
 `W[p, :, q, :] = M[q, p] * theta[T[q, p]]` (see `lib.patterns`).
 
 - materialized: build W, shape `[N_in * C_in, N_out * C_out]`, then one matmul: the vanilla network.
-- factored: never build W. Executions of the same map:
-    'gather'  each output position reads its k inputs through the pattern's static index table, then
-              one einsum with the blocks (tied: 'bqki,kio->bqo'; untied: 'bqki,qkio->bqo');
-    'shift'   for window patterns: one strided slice of the padded grid per tap, a matmul each, summed
-              (no gather: the TPU-friendly path);
-    a fully connected pattern is always a plain matmul.
-  'auto' picks 'shift' on TPU and 'gather' elsewhere (see experiments/layer_speed.py).
+- factored: never build W. Every output position reads its k inputs (its patch,
+  `[batch, N_out, k * C_in]`), then one contraction with the blocks over taps and channels: tied, a
+  matmul with `[k * C_in, C_out]`; untied, 'bqK,qKo->bqo' with `[N_out, k * C_in, C_out]`. Two ways
+  to read the patches, the same numbers:
+    'gather'  through the pattern's static index table (any pattern);
+    'slices'  one strided slice of the zero-padded grid per tap (window patterns; no gather, so
+              friendly to TPUs, and the faster one on CPU: see experiments/layer_speed.py).
+  A fully connected pattern is always one plain matmul. 'auto' picks 'slices' for window patterns.
 """
 
 import jax
@@ -21,7 +22,7 @@ from jax import lax
 from lib.patterns import Pattern, Sharing
 
 FORMS = ('factored', 'materialized')
-METHODS = ('auto', 'gather', 'shift')
+METHODS = ('auto', 'gather', 'slices')
 
 
 def check_operands(pattern: Pattern, theta, x) -> None:
@@ -63,41 +64,23 @@ def dense_matrix(pattern: Pattern, theta: jax.Array) -> jax.Array:
   return blocks.transpose(1, 2, 0, 3).reshape(pattern.n_in * c_in, pattern.n_out * c_out)
 
 
-def _resolve(method: str) -> str:
-  if method not in METHODS:
-    raise ValueError(f'method={method!r}: expected one of {METHODS}')
-  if method == 'auto':
-    return 'shift' if jax.default_backend() == 'tpu' else 'gather'
-  return method
-
-
-def _gather(pattern: Pattern, theta, x):
+def _patches_by_gather(pattern: Pattern, x):
+  """`[B, N_out, k * C_in]`: each output position's taps, zero where a tap reads padding."""
   patches = jnp.take(x, pattern.index, axis=1, mode='fill', fill_value=0)  # [B, N_out, k, C_in]
-  if pattern.sharing is Sharing.TIED:
-    return jnp.einsum('bqki,kio->bqo', patches, theta)
-  blocks = theta.reshape(pattern.n_out, pattern.taps, *theta.shape[1:])
-  return jnp.einsum('bqki,qkio->bqo', patches, blocks)
+  return patches.reshape(x.shape[0], pattern.n_out, -1)
 
 
-def _shift(pattern: Pattern, theta, x):
+def _patches_by_slices(pattern: Pattern, x):
+  """`[B, N_out, k * C_in]`, the same patches read as one strided slice of the padded grid per tap."""
   w = pattern.window
   batch, _, c_in = x.shape
-  grid = x.reshape(batch, *pattern.in_grid, c_in)
-  grid = jnp.pad(grid, ((0, 0), *w.pads, (0, 0)))
-  blocks = theta.reshape(-1 if pattern.sharing is Sharing.TIED else pattern.n_out,
-                         *([] if pattern.sharing is Sharing.TIED else [pattern.taps]),
-                         *theta.shape[1:])
-  y = 0.
-  for t, offset in enumerate(np.ndindex(*w.kernel)):
+  grid = jnp.pad(x.reshape(batch, *pattern.in_grid, c_in), ((0, 0), *w.pads, (0, 0)))
+  taps = []
+  for offset in np.ndindex(*w.kernel):
     start = [o * d for o, d in zip(offset, w.dilation)]
     limit = [s + (n - 1) * st + 1 for s, n, st in zip(start, pattern.out_grid, w.strides)]
-    tap = lax.slice(grid, (0, *start, 0), (batch, *limit, c_in), (1, *w.strides, 1))
-    tap = tap.reshape(batch, pattern.n_out, c_in)
-    if pattern.sharing is Sharing.TIED:
-      y = y + tap @ blocks[t]
-    else:
-      y = y + jnp.einsum('bqi,qio->bqo', tap, blocks[:, t])
-  return y
+    taps.append(lax.slice(grid, (0, *start, 0), (batch, *limit, c_in), (1, *w.strides, 1)))
+  return jnp.concatenate(taps, axis=-1).reshape(batch, pattern.n_out, -1)
 
 
 def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str = 'factored',
@@ -109,14 +92,16 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
     theta: `[K, C_in, C_out]` parameter blocks, K = pattern.num_blocks.
     x: `[batch, N_in, C_in]` input.
     form: 'factored' (never builds W) or 'materialized' (builds W, one matmul).
-    method: the factored execution: 'auto', 'gather' or 'shift'; ignored when materialized.
+    method: how the factored form reads patches: 'auto', 'gather' or 'slices'; ignored when
+      materialized.
 
   Returns:
     `[batch, N_out, C_out]`.
   """
   if form not in FORMS:
     raise ValueError(f'form={form!r}: expected one of {FORMS}')
-  method = _resolve(method)
+  if method not in METHODS:
+    raise ValueError(f'method={method!r}: expected one of {METHODS}')
   check_operands(pattern, theta, x)
   batch, c_out = x.shape[0], theta.shape[2]
   if form == 'materialized':
@@ -125,7 +110,10 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
   if pattern.is_dense:
     blocks = theta.reshape(pattern.n_out, pattern.n_in * theta.shape[1], c_out)
     return jnp.einsum('bp,qpo->bqo', x.reshape(batch, -1), blocks)
-  if method == 'shift':
-    return _shift(pattern, theta, x)
-  return _gather(pattern, theta, x)
+  read = _patches_by_gather if method == 'gather' else _patches_by_slices
+  patches = read(pattern, x)  # [B, N_out, k * C_in]
+  if pattern.sharing is Sharing.TIED:
+    return patches @ theta.reshape(-1, c_out)
+  blocks = theta.reshape(pattern.n_out, -1, c_out)  # [N_out, k * C_in, C_out]
+  return jnp.einsum('bqK,qKo->bqo', patches, blocks)
 
