@@ -23,7 +23,7 @@ def append_record(path: os.PathLike, record: dict) -> None:
 
 
 def read_records(path: os.PathLike) -> list[dict]:
-  """Every complete JSON line of `path` (none if it does not exist); a trailing partial line is ignored."""
+  """Every complete JSON line of `path` (none if no file); a trailing partial line is ignored."""
   path = pathlib.Path(path)
   if not path.exists():
     return []

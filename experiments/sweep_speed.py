@@ -1,0 +1,174 @@
+"""Benchmark: trained MNIST-1D paper CNNs per minute, this engine (vmapped runs) vs a per-step jit loop.
+
+Both train the paper's CNN with its protocol (Adam 1e-2, batch 100, 6000 steps; the lib.sweep_flags
+flags change it) on all 4000 training signals, in this one process, with one evaluation at the end.
+The engine trains --runs runs in one compiled program (`lax.scan` over steps, `vmap` over runs,
+sharded over the local devices); the baseline is the usual JAX style, a `@jax.jit` step function
+called from a Python loop with minibatches sampled by NumPy, for --loop_runs models one after the
+other, once with this project's layers (the engine's model) and once with the same CNN written with
+flax.linen.Conv. Each is timed --repeats times, interleaved, and the best counts; compile time is
+excluded from both rates and reported apart. Writes sweep_speed.json to --workdir.
+"""
+
+import json
+import pathlib
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from absl import flags
+from flax import linen
+
+from lib import models, sharding, sweep, sweep_flags, training
+from lib.data import load_dataset
+
+ARCH = 'mnist1d_cnn'
+
+_WORKDIR = flags.DEFINE_string('workdir', 'runs/sweep_speed', 'Where sweep_speed.json is written.')
+_RUNS = flags.DEFINE_integer('runs', 16, 'Runs trained together by the engine.')
+_LOOP_RUNS = flags.DEFINE_integer('loop_runs', 1, 'Models trained one by one by the jitted loop.')
+_LOOP_LAYERS = flags.DEFINE_multi_enum('loop_layers', ['ours', 'flax'], ['ours', 'flax'],
+                                       "The loop's CNN: this project's layers (the engine's model) "
+                                       'and/or flax.linen.Conv.')
+_REPEATS = flags.DEFINE_integer('repeats', 2, 'Timed repetitions of each, interleaved; the best '
+                                'counts (other processes on the machine only ever slow a repetition).')
+
+
+def engine_trainer(data, runs: int, config: training.TrainConfig, method: str):
+  """Compiles the engine's program for `runs` CNNs.
+
+  Returns:
+    `(compile_s, train)`: `train()` trains every run once and returns `(seconds, test accuracies)`.
+  """
+  spec = sweep.SweepSpec(archs=(ARCH,), sizes=(data.x_train.shape[0],), seeds=tuple(range(runs)),
+                         train=config, method=method)
+  spec.validate(data)
+  mesh = sharding.run_mesh()
+  width = sharding.padded_size(runs, mesh)
+  arrays = {k: sharding.replicate(v, mesh) for k, v in sweep.prepare_data(spec, data).items()}
+  model = models.by_name(ARCH, data.num_classes, method=method)
+  train = training.make_train(model, config, training.identity_tag(ARCH))
+  args = (sharding.shard_runs(sharding.pad_runs(np.arange(runs, dtype=np.int32), width), mesh),
+          sharding.shard_runs(np.full(width, data.x_train.shape[0], np.int32), mesh),
+          sharding.shard_runs(np.tile(np.arange(data.x_train.shape[0], dtype=np.int32),
+                                      (width, 1)), mesh), arrays)
+  tic = time.time()
+  compiled = jax.jit(jax.vmap(train, in_axes=(0, 0, 0, None))).lower(*args).compile()
+  compile_s = time.time() - tic
+
+  def run_all():
+    tic = time.time()
+    curves = sharding.to_host(compiled(*args))
+    return time.time() - tic, curves['test_accuracy'][:runs, -1].tolist()
+
+  return compile_s, run_all
+
+
+class FlaxCNN(linen.Module):
+  """The paper's CNN written with flax.linen.Conv (XLA's convolution), as usual JAX code would."""
+  num_classes: int
+
+  @linen.compact
+  def __call__(self, x):
+    for kernel in (5, 3, 3):
+      x = linen.relu(linen.Conv(25, (kernel,), strides=2, padding=1)(x))
+    return linen.Dense(self.num_classes)(x.reshape(x.shape[0], -1))
+
+
+def loop_model(layers: str, num_classes: int, method: str) -> tuple:
+  """`(init(key, in_shape) -> (out_shape, params), apply)` of the loop's CNN: 'ours' or 'flax'."""
+  if layers == 'ours':
+    model = models.by_name(ARCH, num_classes, method=method)
+    return model.init, model.apply
+  module = FlaxCNN(num_classes)
+  return (lambda key, in_shape: (None, module.init(key, np.zeros((1, *in_shape), np.float32))),
+          module.apply)
+
+
+def loop_trainer(data, loop_runs: int, config: training.TrainConfig, method: str, layers: str):
+  """Compiles a jitted step for one CNN (`loop_model(layers)`), to be called from a Python loop.
+
+  Returns:
+    `(compile_s, train)`: `train()` trains `loop_runs` models one after the other and returns
+    `(seconds, test accuracies)`.
+  """
+  init, apply = loop_model(layers, data.num_classes, method)
+  optimizer = training.make_optimizer(config)
+
+  def loss_fn(params, x, y):
+    return optax.softmax_cross_entropy_with_integer_labels(apply(params, x), y).mean()
+
+  @jax.jit
+  def step(params, opt_state, x, y):
+    grads = jax.grad(loss_fn)(params, x, y)
+    updates, opt_state = optimizer.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state
+
+  @jax.jit
+  def accuracy(params, x, y):
+    return (jnp.argmax(apply(params, x), -1) == y).mean()
+
+  x_train, y_train = data.x_train, data.y_train
+  batch = config.batch_size
+  _, params = init(jax.random.PRNGKey(0), x_train.shape[1:])
+  tic = time.time()
+  jax.block_until_ready(step(params, optimizer.init(params), x_train[:batch], y_train[:batch]))
+  jax.block_until_ready(accuracy(params, data.x_test, data.y_test))
+  compile_s = time.time() - tic
+
+  def run_all():
+    accuracies, tic = [], time.time()
+    for seed in range(loop_runs):
+      rng = np.random.default_rng(seed)
+      _, params = init(jax.random.PRNGKey(seed), x_train.shape[1:])
+      opt_state = optimizer.init(params)
+      for _ in range(config.steps):
+        rows = rng.integers(0, len(x_train), batch)
+        params, opt_state = step(params, opt_state, x_train[rows], y_train[rows])
+      accuracies.append(float(accuracy(params, data.x_test, data.y_test)))
+    return time.time() - tic, accuracies
+
+  return compile_s, run_all
+
+
+def _rate(name: str, runs: int, compile_s: float, timings: list[tuple[float, list]]) -> dict:
+  best = min(seconds for seconds, _ in timings)
+  return {'name': name, 'runs': runs, 'compile_s': compile_s,
+          'train_s': [seconds for seconds, _ in timings], 'best_train_s': best,
+          'models_per_minute': 60 * runs / best, 'test_accuracy': timings[-1][1]}
+
+
+def main(argv):
+  del argv
+  sweep_flags.configure_devices()
+  for name, flag in (('runs', _RUNS), ('loop_runs', _LOOP_RUNS), ('repeats', _REPEATS)):
+    if flag.value < 1:
+      raise ValueError(f'{name}={flag.value!r}: must be positive')
+  config = sweep_flags.train_config(eval_every=sweep_flags.STEPS.value)
+  data = load_dataset('mnist1d')
+  engine_compile_s, engine = engine_trainer(data, _RUNS.value, config, sweep_flags.METHOD.value)
+  loops = {name: loop_trainer(data, _LOOP_RUNS.value, config, sweep_flags.METHOD.value, name)
+           for name in _LOOP_LAYERS.value}
+  engine_times, loop_times = [], {name: [] for name in loops}
+  for _ in range(_REPEATS.value):
+    engine_times.append(engine())
+    for name, (_, loop) in loops.items():
+      loop_times[name].append(loop())
+  engine = _rate('engine', _RUNS.value, engine_compile_s, engine_times)
+  rates = {name: _rate(f'jit_loop_{name}', _LOOP_RUNS.value, loops[name][0], loop_times[name])
+           for name in loops}
+  ratios = {name: engine['models_per_minute'] / r['models_per_minute'] for name, r in rates.items()}
+  report = {'engine': engine, 'jit_loop': rates, 'ratio': ratios, 'steps': config.steps,
+            'batch_size': config.batch_size, 'devices': jax.device_count(),
+            'device_kind': jax.devices()[0].device_kind, 'jax': jax.__version__}
+  workdir = pathlib.Path(_WORKDIR.value)
+  workdir.mkdir(parents=True, exist_ok=True)
+  (workdir / 'sweep_speed.json').write_text(json.dumps(report, indent=2) + '\n')
+  print(f"engine:   {engine['models_per_minute']:.1f} CNNs/min ({engine['runs']} runs in "
+        f"{engine['best_train_s']:.1f}s, compile {engine['compile_s']:.1f}s)")
+  for name, loop in rates.items():
+    print(f"jit loop ({name} layers): {loop['models_per_minute']:.1f} CNNs/min ({loop['runs']} runs "
+          f"in {loop['best_train_s']:.1f}s, compile {loop['compile_s']:.1f}s); engine/loop "
+          f"{ratios[name]:.2f}x")

@@ -1,0 +1,62 @@
+"""Smoke test: the sample_efficiency experiment end to end on a tiny grid, through its main."""
+
+import pathlib
+
+import pytest
+from absl import flags
+from absl.testing import flagsaver
+
+from experiments import sample_efficiency
+
+FLAGS = flags.FLAGS
+
+
+@pytest.fixture(autouse=True)
+def parsed_flags():
+  """Parsed flags, with JAX's own device count (the test process shares one JAX backend)."""
+  if not FLAGS.is_parsed():
+    FLAGS.mark_as_parsed()
+  with flagsaver.flagsaver(cpu_devices=0):
+    yield
+
+
+def test_tiny_grid_writes_every_file(tmp_path):
+  workdir = tmp_path / 'se'
+  with flagsaver.flagsaver(workdir=str(workdir), sizes=['20', '40'], num_seeds=2, steps=4,
+                           eval_every=2, batch_size=8):
+    sample_efficiency.main([])
+  for name in ('config.json', 'results.jsonl', 'summary.csv', 'summary.md',
+               'sample_efficiency.png'):
+    assert (workdir / name).stat().st_size > 0, name
+  table = (workdir / 'summary.md').read_text()
+  for arch in ('FC', 'LCN', 'CNN'):
+    assert f'| {arch} | 20 | 2 | 0 |' in table
+  assert len((workdir / 'results.jsonl').read_text().splitlines()) == 3 * 2 * 2
+
+
+@pytest.mark.parametrize('overrides, message', [
+    ({'archs': ['fc', 'rnn']}, "archs: arch='rnn'"),
+    ({'sizes': ['5000']}, 'sizes: n=5000'),
+    ({'sizes': ['big']}, "sizes=\\['big'\\]"),
+    ({'num_seeds': 0}, 'num_seeds=0'),
+    ({'steps': 0}, 'steps=0'),
+    ({'learning_rate': -1.0}, 'learning_rate=-1.0'),
+])
+def test_bad_flags_raise_value_error(tmp_path, overrides, message):
+  with flagsaver.flagsaver(workdir=str(tmp_path / 'w'), **overrides):
+    with pytest.raises(ValueError, match=message):
+      sample_efficiency.main([])
+  assert not pathlib.Path(tmp_path / 'w').exists()
+
+
+def test_existing_workdir_of_other_config_refused(tmp_path):
+  workdir = str(tmp_path / 'w')
+  with flagsaver.flagsaver(workdir=workdir, archs=['fc'], sizes=['20'], num_seeds=1, steps=2,
+                           eval_every=2, batch_size=8):
+    sample_efficiency.main([])
+  with flagsaver.flagsaver(workdir=workdir, archs=['fc'], sizes=['20'], num_seeds=1, steps=4,
+                           eval_every=2, batch_size=8):
+    with pytest.raises(ValueError, match='different config.*--overwrite'):
+      sample_efficiency.main([])
+    with flagsaver.flagsaver(overwrite=True):
+      sample_efficiency.main([])
