@@ -11,7 +11,9 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
     'gather'  through the pattern's static index table (any pattern);
     'slices'  one strided slice of the zero-padded grid per tap (window patterns; no gather, so
               friendly to TPUs, and the faster one on CPU: see experiments/layer_speed.py).
-  A fully connected pattern is always one plain matmul. 'auto' picks 'slices' for window patterns.
+  A fully connected pattern is always one plain matmul. 'auto' picks what experiments/layer_speed.py
+  measured fastest on CPU: 'slices' for tied (convolution) patterns, 'gather' for untied ones; on TPU,
+  where gathers are slow, always 'slices'.
 """
 
 import jax
@@ -110,6 +112,9 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
   if pattern.is_dense:
     blocks = theta.reshape(pattern.n_out, pattern.n_in * theta.shape[1], c_out)
     return jnp.einsum('bp,qpo->bqo', x.reshape(batch, -1), blocks)
+  if method == 'auto':
+    tied_or_tpu = pattern.sharing is Sharing.TIED or jax.default_backend() == 'tpu'
+    method = 'slices' if tied_or_tpu else 'gather'
   read = _patches_by_gather if method == 'gather' else _patches_by_slices
   patches = read(pattern, x)  # [B, N_out, k * C_in]
   if pattern.sharing is Sharing.TIED:

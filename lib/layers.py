@@ -163,11 +163,13 @@ def _pool(name: str, pool_fn, window, strides, padding) -> Layer:
   def out_shape(in_shape):
     grid, channels = _split(in_shape, name)
     # The window's own validation and output size are those of a convolution pattern.
-    _, out_grid = patterns.make_window(grid, window, strides or window, padding)
+    _, out_grid = patterns.make_window(grid, window, window if strides is None else strides,
+                                       padding)
     return (*out_grid, channels)
 
   def fn(x):
-    w, _ = patterns.make_window(x.shape[1:-1], window, strides or window, padding)
+    w, _ = patterns.make_window(x.shape[1:-1], window,
+                                 window if strides is None else strides, padding)
     return pool_fn(x, w.kernel, w.strides, w.pads)
 
   return _stateless(name, fn, out_shape)

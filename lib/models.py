@@ -84,7 +84,35 @@ def mnist1d_mlp(num_classes: int = 10, hidden: int = 100, **kwargs) -> layers.La
       layers.Dense(num_classes, **kwargs))
 
 
+def image_fc(num_classes: int = 10, **kwargs) -> layers.Layer:
+  """An MLP for any grid: flatten, two dense hidden layers of 128, ReLU, dense readout."""
+  return build('fc', num_classes=num_classes, depth=2, width=128, **kwargs)
+
+
+def image_local(family: str, num_classes: int = 10, **kwargs) -> layers.Layer:
+  """Three 3x3 SAME layers of 32 channels with strides 1, 2, 2, ReLU, flatten + dense readout.
+
+  For any grid (a 1-D grid gets width-3 kernels); `family` 'lcn' (untied weights) or 'cnn' (tied).
+  """
+  return build(family, num_classes=num_classes, depth=3, width=32, kernel_size=3,
+               strides=[1, 2, 2], **kwargs)
+
+
+def image_cnn_gap(num_classes: int = 10, **kwargs) -> layers.Layer:
+  """Three 3x3 SAME convolutions of 32 channels, all stride 1, ReLU, global average pool + dense.
+
+  Stride 1 keeps every hidden layer shift-equivariant (up to the zero border; strides alias, Zhang
+  2019), and the pooled readout then makes the logits nearly shift-invariant.
+  """
+  return build('cnn', num_classes=num_classes, depth=3, width=32, kernel_size=3, strides=1,
+               readout='gap', **kwargs)
+
+
 ZOO = {
+    'fc': image_fc,
+    'lcn': lambda num_classes=10, **kw: image_local('lcn', num_classes, **kw),
+    'cnn': lambda num_classes=10, **kw: image_local('cnn', num_classes, **kw),
+    'cnn_gap': image_cnn_gap,
     'mnist1d_cnn': mnist1d_cnn,
     'mnist1d_lcn': lambda num_classes=10, **kw: mnist1d_cnn(num_classes, shared=False, **kw),
     'mnist1d_mlp': mnist1d_mlp,

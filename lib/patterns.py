@@ -111,8 +111,14 @@ class Pattern:
 
 
 def _per_dim(name: str, value, ndim: int) -> tuple[int, ...]:
-  values = (value,) * ndim if isinstance(value, (int, np.integer)) else tuple(value)
-  if len(values) != ndim or not all(isinstance(v, (int, np.integer)) for v in values):
+  is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+  if is_int(value):
+    values = (value,) * ndim
+  elif isinstance(value, (tuple, list)):
+    values = tuple(value)
+  else:
+    values = ()
+  if len(values) != ndim or not all(is_int(v) for v in values):
     raise ValueError(f'{name}={value!r}: expected an int or {ndim} ints for a {ndim}-D grid')
   return tuple(int(v) for v in values)
 

@@ -40,3 +40,34 @@ def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> N
   fig.tight_layout()
   fig.savefig(path, dpi=120)
   plt.close(fig)
+
+
+def permutation_bars(rows: list[dict], path: os.PathLike, title: str = '') -> None:
+  """Test accuracy per architecture, unpermuted vs permuted bars (+-std), one panel per n.
+
+  Args:
+    rows: `lib.summary.summarize` rows with 'arch', 'n' and a boolean 'permuted'.
+    path: the image file to write.
+    title: the figure title.
+  """
+  sizes = sorted({r['n'] for r in rows})
+  fig, axes = plt.subplots(1, len(sizes), figsize=(4.8 * len(sizes), 4.0), squeeze=False)
+  for ax, n in zip(axes[0], sizes):
+    archs = list(dict.fromkeys(r['arch'] for r in rows if r['n'] == n))
+    pos = np.arange(len(archs))
+    for offset, permuted in ((-0.2, False), (0.2, True)):
+      mine = {r['arch']: r for r in rows if r['n'] == n and r['permuted'] == permuted}
+      mean = [100 * mine[a]['test_accuracy_mean'] if a in mine else np.nan for a in archs]
+      std = [100 * mine[a]['test_accuracy_std'] if a in mine else np.nan for a in archs]
+      ax.bar(pos + offset, mean, 0.4, yerr=std, capsize=3,
+             label='permuted' if permuted else 'unpermuted')
+    ax.set_xticks(pos, archs)
+    ax.set_ylabel('test accuracy (%)')
+    ax.set_title(f'n = {n}')
+    ax.grid(True, axis='y', alpha=0.3)
+    ax.legend(fontsize='small')
+  if title:
+    fig.suptitle(title)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)

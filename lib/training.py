@@ -96,7 +96,7 @@ def _loss_and_correct(apply, params, x, y):
   return loss, (jnp.argmax(logits, -1) == y).astype(jnp.float32)
 
 
-def make_train(model: Layer, config: TrainConfig, tag: int = 0):
+def make_train(model: Layer, config: TrainConfig, tag: int = 0, return_params: bool = False):
   """Builds the pure function that trains one run of `model` under `config`.
 
   Args:
@@ -104,6 +104,7 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0):
     config: a validated TrainConfig.
     tag: folded into every run's key (e.g. `identity_tag(arch)`), so runs of different architectures
       with the same seed and n start from unrelated keys.
+    return_params: if True, `train` returns `(metrics, params)`, the parameters after the last step.
 
   Returns:
     `train(seed, n, subset, data) -> metrics`, where
@@ -151,7 +152,7 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0):
       return carry, evaluate(carry[0])
 
     interval_keys = jax.random.split(batch_key, config.num_evals)
-    _, metrics = jax.lax.scan(interval, (params, opt_state), interval_keys)
-    return metrics
+    (params, _), metrics = jax.lax.scan(interval, (params, opt_state), interval_keys)
+    return (metrics, params) if return_params else metrics
 
   return train

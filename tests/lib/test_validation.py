@@ -159,8 +159,6 @@ def test_pool_bad_window(pool):
     pool(2, padding=-1).init(None, (8, 1))
 
 
-@pytest.mark.xfail(strict=True, reason='lib bug: _per_dim calls tuple() on a non-int scalar, '
-                   'so kernel_size=2.5 raises TypeError, not a ValueError naming it')
 @pytest.mark.parametrize('name', ['kernel_size', 'strides', 'dilation'])
 def test_non_integer_scalar_is_a_value_error(name):
   kwargs = dict(in_grid=(8,), kernel_size=3)
@@ -169,7 +167,6 @@ def test_non_integer_scalar_is_a_value_error(name):
     patterns.convolution(**kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason='lib bug: `strides or window` turns strides=0 into the window')
 @pytest.mark.parametrize('pool', [layers.MaxPool, layers.AvgPool])
 def test_pool_zero_stride(pool):
   with pytest.raises(ValueError, match=r'strides=\(0,\)'):
