@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import pytest
 
 from lib import contraction, layers, patterns
+from primitive_fn import primitive_fn
 from lib_oracles import (ATOL, CONFIG_IDS, CONFIGS, all_value_and_grads, assert_all_match,
                          conv_flax, conv_lax, factored_forms, out_grid_of, random_like)
 
@@ -32,15 +33,7 @@ def test_primitive_matches_lax_conv(cfg):
   x, kernel, cot = random_like(jax.random.key(0), (cfg.batch, *cfg.grid, cfg.c_in),
                                (*cfg.kernel, cfg.c_in, cfg.c_out), (cfg.batch, *out_grid, cfg.c_out))
 
-  def lib_conv(form, method):
-    def fn(x, k):
-      theta = k.reshape(pattern.num_blocks, cfg.c_in, cfg.c_out)
-      y = contraction.apply_pattern(pattern, theta, x.reshape(cfg.batch, -1, cfg.c_in), form=form,
-                                    method=method)
-      return y.reshape(cfg.batch, *out_grid, cfg.c_out)
-    return fn
-
-  fns = {name: lib_conv(*fm) for name, fm in FORMS.items()}
+  fns = {name: primitive_fn(pattern, cfg, out_grid, *fm) for name, fm in FORMS.items()}
   fns['lax'] = lambda x, k: conv_lax(cfg, x, k)
   results = all_value_and_grads(fns, (x, kernel), cot)
   assert results['lax'][0].shape == cot.shape

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from flax import linen as nn
 
-from lib import contraction, layers, patterns
+from lib import layers, patterns
+from primitive_fn import primitive_fn
 from lib_oracles import (CONFIG_IDS, CONFIGS, all_value_and_grads, assert_all_match,
                          factored_forms, local_flax, out_grid_of, random_like)
 
@@ -52,15 +53,7 @@ def test_primitive_matches_flax_convlocal(cfg):
                                (*out_grid, *cfg.kernel, cfg.c_in, cfg.c_out),
                                (cfg.batch, *out_grid, cfg.c_out))
 
-  def lib_local(form, method):
-    def fn(x, k):
-      theta = k.reshape(pattern.num_blocks, cfg.c_in, cfg.c_out)
-      y = contraction.apply_pattern(pattern, theta, x.reshape(cfg.batch, -1, cfg.c_in), form=form,
-                                    method=method)
-      return y.reshape(cfg.batch, *out_grid, cfg.c_out)
-    return fn
-
-  fns = {name: lib_local(*fm) for name, fm in FORMS.items()}
+  fns = {name: primitive_fn(pattern, cfg, out_grid, *fm) for name, fm in FORMS.items()}
   fns['flax'] = lambda x, k: local_flax(cfg, x, k)
   results = all_value_and_grads(fns, (x, kernel), cot)
   assert results['flax'][0].shape == cot.shape

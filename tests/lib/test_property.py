@@ -9,7 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lib import contraction, patterns
+from lib import patterns
+from primitive_fn import primitive_fn
 from lib_oracles import (Cfg, assert_all_match, conv_lax, factored_forms,
                          local_lax, out_grid_of, pads_of, random_like,
                          value_and_grads)
@@ -59,16 +60,8 @@ def test_all_forms_match_lax(cfg):
       (*cfg.kernel, cfg.c_in, cfg.c_out), (*out_grid, *cfg.kernel, cfg.c_in, cfg.c_out),
       (cfg.batch, *out_grid, cfg.c_out))
 
-  def lib_fn(pattern, form, method):
-    def fn(x, k):
-      theta = k.reshape(pattern.num_blocks, cfg.c_in, cfg.c_out)
-      y = contraction.apply_pattern(pattern, theta, x.reshape(cfg.batch, -1, cfg.c_in), form=form,
-                                    method=method)
-      return y.reshape(cfg.batch, *out_grid, cfg.c_out)
-    return fn
-
-  conv_fns = {name: lib_fn(conv, *fm) for name, fm in FORMS.items()}
-  local_fns = {name: lib_fn(local, *fm) for name, fm in FORMS.items()}
+  conv_fns = {name: primitive_fn(conv, cfg, out_grid, *fm) for name, fm in FORMS.items()}
+  local_fns = {name: primitive_fn(local, cfg, out_grid, *fm) for name, fm in FORMS.items()}
   conv_fns['lax'] = lambda x, k: conv_lax(cfg, x, k)
   local_fns['lax'] = lambda x, k: local_lax(cfg, x, k)
   assert local.num_blocks == math.prod(out_grid) * math.prod(cfg.kernel)
