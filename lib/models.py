@@ -99,12 +99,13 @@ def image_local(family: str, num_classes: int = 10, **kwargs) -> layers.Layer:
 
 
 def image_cnn_gap(num_classes: int = 10, **kwargs) -> layers.Layer:
-  """Three 3x3 SAME convolutions of 32 channels, all stride 1, ReLU, global average pool + dense.
+  """Three 3x3 SAME convolutions of 16 channels, all stride 1, ReLU, global average pool + dense.
 
   Stride 1 keeps every hidden layer shift-equivariant (up to the zero border; strides alias, Zhang
-  2019), and the pooled readout then makes the logits nearly shift-invariant.
+  2019), and the pooled readout then makes the logits nearly shift-invariant. Without strides every
+  layer runs at full resolution, so 16 channels keep its cost near that of 'cnn' on a 2-core CPU.
   """
-  return build('cnn', num_classes=num_classes, depth=3, width=32, kernel_size=3, strides=1,
+  return build('cnn', num_classes=num_classes, depth=3, width=16, kernel_size=3, strides=1,
                readout='gap', **kwargs)
 
 

@@ -71,3 +71,69 @@ def permutation_bars(rows: list[dict], path: os.PathLike, title: str = '') -> No
   fig.tight_layout()
   fig.savefig(path, dpi=120)
   plt.close(fig)
+
+
+def shift_accuracy(rows: list[dict], shifts: np.ndarray, seen: np.ndarray, path: os.PathLike,
+                   title: str = '') -> None:
+  """Test accuracy at every shift, one panel (2-D: heatmap over (dy, dx)) or line (1-D) per arch.
+
+  Args:
+    rows: dicts with 'arch' and 'accuracy_per_shift' (`[m]`, in the order of `shifts`).
+    shifts: `[m, d]` int shifts, d = 1 or 2, in `lib.data.shift_grid` order.
+    seen: `[m]` bool, the shifts seen in training (outlined in 2-D, shaded in 1-D).
+    path: the image file to write.
+    title: the figure title.
+  """
+  if shifts.shape[1] == 1:
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax.axvspan(shifts[seen, 0].min() - 0.5, shifts[seen, 0].max() + 0.5, color='grey', alpha=0.2,
+               label='seen in training')
+    for r in rows:
+      ax.plot(shifts[:, 0], 100 * np.asarray(r['accuracy_per_shift']), 'o-', ms=3, label=r['arch'])
+    ax.set_xlabel('shift')
+    ax.set_ylabel('test accuracy (%)')
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize='small')
+  else:
+    side = int(round(np.sqrt(len(shifts))))
+    extent = (shifts[:, 1].min() - 0.5, shifts[:, 1].max() + 0.5, shifts[:, 0].max() + 0.5,
+              shifts[:, 0].min() - 0.5)
+    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 3.4), squeeze=False)
+    for ax, r in zip(axes[0], rows):
+      image = ax.imshow(100 * np.asarray(r['accuracy_per_shift']).reshape(side, side), vmin=0,
+                        vmax=100, extent=extent, cmap='viridis')
+      ax.contour(np.unique(shifts[:, 1]), np.unique(shifts[:, 0]), seen.reshape(side, side),
+                 levels=[0.5], colors='white')
+      ax.set_title(r['arch'])
+      ax.set_xlabel('dx')
+      ax.set_ylabel('dy')
+    fig.colorbar(image, ax=axes[0].tolist(), label='test accuracy (%)')
+  if title:
+    fig.suptitle(title)
+  fig.savefig(path, dpi=120, bbox_inches='tight')
+  plt.close(fig)
+
+
+def seen_unseen_bars(rows: list[dict], path: os.PathLike, title: str = '') -> None:
+  """Mean test accuracy on seen vs unseen shifts per architecture (+-std over seeds).
+
+  Args:
+    rows: dicts with 'arch' and `{seen,unseen}_accuracy_{mean,std}`.
+    path: the image file to write.
+    title: the figure title.
+  """
+  fig, ax = plt.subplots(figsize=(1.4 * len(rows) + 2, 4.0))
+  pos = np.arange(len(rows))
+  for offset, which in ((-0.2, 'seen'), (0.2, 'unseen')):
+    ax.bar(pos + offset, [100 * r[f'{which}_accuracy_mean'] for r in rows], 0.4,
+           yerr=[100 * r[f'{which}_accuracy_std'] for r in rows], capsize=3,
+           label=f'{which} shifts')
+  ax.set_xticks(pos, [r['arch'] for r in rows])
+  ax.set_ylabel('test accuracy (%)')
+  ax.grid(True, axis='y', alpha=0.3)
+  ax.legend(fontsize='small')
+  if title:
+    ax.set_title(title, fontsize='small')
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
