@@ -8,7 +8,8 @@ Writes summary.csv and summary.md (train and test accuracy, and the drop) and pe
 accuracy bars, unpermuted vs permuted, per architecture) to --workdir.
 
 `--dataset=mnist1d` uses the MNIST-1D paper's MLP, LCN and CNN; `--dataset=digits` the image models
-fc, lcn, cnn and cnn_gap on scikit-learn's digits on a 24x24 canvas.
+fc, lcn, cnn and cnn_gap on scikit-learn's digits on a 24x24 canvas, with `lib.protocols`' shorter
+digits protocol unless the training flags are given.
 """
 
 import csv
@@ -17,7 +18,7 @@ import pathlib
 import jax
 from absl import flags, logging
 
-from lib import plotting, summary, sweep, sweep_flags
+from lib import plotting, protocols, summary, sweep, sweep_flags
 from lib.data import load_dataset
 
 ARCHS = {
@@ -129,6 +130,7 @@ def run(specs: dict[bool, sweep.SweepSpec], workdir: str, overwrite: bool = Fals
 def main(argv):
   del argv
   sweep_flags.configure_devices()
+  protocols.set_train_defaults(_DATASET.value)
   specs = specs_from_flags()
   rows = run(specs, _WORKDIR.value, sweep_flags.OVERWRITE.value, sweep_flags.CHUNK_SIZE.value)
   table = drop_table(rows)

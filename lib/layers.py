@@ -26,6 +26,7 @@ Shape = tuple[int, ...]
 
 
 class Layer(NamedTuple):
+  """`init(key, in_shape) -> (out_shape, params)`, `apply(params, x) -> y`, `describe(in_shape)`."""
   init: Callable
   apply: Callable
   describe: Callable
