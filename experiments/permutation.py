@@ -7,9 +7,9 @@ Adam/SGD are equivariant to it), but destroys the neighbourhoods that LCN and CN
 Writes summary.csv and summary.md (train and test accuracy, and the drop) and permutation.png (test
 accuracy bars, unpermuted vs permuted, per architecture) to --workdir.
 
-`--dataset=mnist1d` uses the MNIST-1D paper's MLP, LCN and CNN; `--dataset=digits` the image models
-fc, lcn, cnn and cnn_gap on scikit-learn's digits on a 24x24 canvas, with `lib.protocols`' shorter
-digits protocol unless the training flags are given.
+`--dataset=mnist1d` uses the MNIST-1D paper's MLP, LCN and CNN; any other dataset (digits on a 24x24
+canvas, tfds:NAME, npz:PATH) the image models fc, lcn, cnn and cnn_gap, with `lib.protocols`' shorter
+protocol unless the training flags are given.
 """
 
 import csv
@@ -21,35 +21,34 @@ from absl import flags, logging
 from lib import plotting, protocols, summary, sweep, sweep_flags
 from lib.data import load_dataset
 
-ARCHS = {
-    'mnist1d': {'fc': 'mnist1d_mlp', 'lcn': 'mnist1d_lcn', 'cnn': 'mnist1d_cnn'},
-    'digits': {'fc': 'fc', 'lcn': 'lcn', 'cnn': 'cnn', 'cnn_gap': 'cnn_gap'},
-}
-DEFAULT_SIZES = {'mnist1d': ('4000',), 'digits': ('1347',)}
 FIELDS = ('arch', 'n', 'permuted', 'runs', 'diverged', 'test_accuracy_mean', 'test_accuracy_std',
           'train_accuracy_mean', 'train_accuracy_std')
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/permutation', 'Where the two sweeps and the '
                                'summaries are written; re-running resumes them.')
-_DATASET = flags.DEFINE_enum('dataset', 'mnist1d', list(ARCHS), 'Which dataset (and model set).')
+_DATASET = flags.DEFINE_string('dataset', 'mnist1d', 'A lib.data.load_dataset spec: mnist1d, digits, '
+                                'tfds:NAME[:CONFIG] or npz:PATH.')
 _ARCHS = flags.DEFINE_list('archs', None, 'Architectures (short names); default all of the '
-                           'dataset\'s: mnist1d fc,lcn,cnn; digits fc,lcn,cnn,cnn_gap.')
-_SIZES = flags.DEFINE_list('sizes', None, 'Training-set sizes; default the whole training set '
-                           '(mnist1d 4000, digits 1347).')
+                           'dataset\'s: mnist1d fc,lcn,cnn; others fc,lcn,cnn,cnn_gap.')
+_SIZES = flags.DEFINE_list('sizes', None, 'Training-set sizes; default the whole training set.')
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds 0..num_seeds-1.')
 _PERMUTATION_SEED = flags.DEFINE_integer('permutation_seed', 0, 'Seed of the fixed permutation.')
 
 
-def specs_from_flags() -> dict[bool, sweep.SweepSpec]:
-  """`{permuted: spec}`, the two sweeps the flags describe; ValueError naming the flag for bad values."""
+def specs_from_flags(num_train: int) -> dict[bool, sweep.SweepSpec]:
+  """`{permuted: spec}`, the two sweeps the flags describe; ValueError naming the flag for bad values.
+
+  Args:
+    num_train: the dataset's training-set size, the default size.
+  """
   dataset = _DATASET.value
-  names = ARCHS[dataset]
+  names = protocols.model_names(dataset)
   archs = list(names) if _ARCHS.value is None else _ARCHS.value
   for name in archs:
     if name not in names:
       raise ValueError(f'archs: arch={name!r} is unknown for dataset={dataset!r}; expected one of '
                        f'{list(names)}')
-  raw_sizes = DEFAULT_SIZES[dataset] if _SIZES.value is None else _SIZES.value
+  raw_sizes = [num_train] if _SIZES.value is None else _SIZES.value
   try:
     sizes = tuple(int(v) for v in raw_sizes)
   except ValueError:
@@ -108,10 +107,10 @@ def drop_table(rows: list[dict]) -> str:
   return '\n'.join(lines) + '\n'
 
 
-def run(specs: dict[bool, sweep.SweepSpec], workdir: str, overwrite: bool = False,
+def run(specs: dict[bool, sweep.SweepSpec], data, workdir: str, overwrite: bool = False,
         chunk_size: int = 8) -> list[dict]:
-  """Runs (or resumes) both sweeps and writes the summaries (process 0 only); returns the rows."""
-  data = load_dataset(specs[False].dataset)
+  """Runs (or resumes) both sweeps on `data` and writes the summaries (process 0 only); returns the
+  rows."""
   records = {}
   for permuted, spec in specs.items():
     subdir = pathlib.Path(workdir) / ('permuted' if permuted else 'unpermuted')
@@ -119,7 +118,7 @@ def run(specs: dict[bool, sweep.SweepSpec], workdir: str, overwrite: bool = Fals
                                         chunk_size=chunk_size, data=data)
   if jax.process_index() != 0:
     return []
-  short = {v: k for k, v in ARCHS[specs[False].dataset].items()}
+  short = {v: k for k, v in protocols.model_names(specs[False].dataset).items()}
   for recs in records.values():
     for record in recs:
       record['arch'] = short.get(record['arch'], record['arch'])
@@ -131,8 +130,9 @@ def main(argv):
   del argv
   sweep_flags.configure_devices()
   protocols.set_train_defaults(_DATASET.value)
-  specs = specs_from_flags()
-  rows = run(specs, _WORKDIR.value, sweep_flags.OVERWRITE.value, sweep_flags.CHUNK_SIZE.value)
+  data = load_dataset(_DATASET.value)
+  specs = specs_from_flags(data.x_train.shape[0])
+  rows = run(specs, data, _WORKDIR.value, sweep_flags.OVERWRITE.value, sweep_flags.CHUNK_SIZE.value)
   table = drop_table(rows)
   logging.info('Summary:\n%s', table)
   print(table)
