@@ -60,3 +60,19 @@ def test_existing_workdir_of_other_config_refused(tmp_path):
       sample_efficiency.main([])
     with flagsaver.flagsaver(overwrite=True):
       sample_efficiency.main([])
+
+
+def test_grid_sizes_above_the_training_set_become_its_size():
+  with flagsaver.flagsaver(dataset='digits'):
+    spec = sample_efficiency.spec_from_flags(num_train=1347)
+  assert spec.sizes == (50, 100, 200, 500, 1000, 1347)
+  assert spec.archs == ('fc', 'lcn', 'cnn', 'cnn_gap')
+
+
+def test_image_dataset_runs_the_image_models(tmp_path):
+  workdir = tmp_path / 'digits'
+  with flagsaver.flagsaver(workdir=str(workdir), dataset='digits', archs=['fc', 'cnn_gap'],
+                           sizes=['20'], num_seeds=1, steps=2, eval_every=2, batch_size=8):
+    sample_efficiency.main([])
+  table = (workdir / 'summary.md').read_text()
+  assert '| CNN_GAP | 20 | 1 | 0 |' in table and '| FC | 20 | 1 | 0 |' in table
