@@ -9,6 +9,13 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
 
 
+def _save(fig, path: os.PathLike) -> None:
+  """Lays out, writes and closes a figure."""
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+
+
 def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> None:
   """Test accuracy against training-set size, one line per architecture with a +-std band.
 
@@ -37,9 +44,7 @@ def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> N
   ax.legend(fontsize='small')
   if title:
     ax.set_title(title)
-  fig.tight_layout()
-  fig.savefig(path, dpi=120)
-  plt.close(fig)
+  _save(fig, path)
 
 
 def permutation_bars(rows: list[dict], path: os.PathLike, title: str = '') -> None:
@@ -68,9 +73,7 @@ def permutation_bars(rows: list[dict], path: os.PathLike, title: str = '') -> No
     ax.legend(fontsize='small')
   if title:
     fig.suptitle(title)
-  fig.tight_layout()
-  fig.savefig(path, dpi=120)
-  plt.close(fig)
+  _save(fig, path)
 
 
 def shift_accuracy(rows: list[dict], shifts: np.ndarray, seen: np.ndarray, path: os.PathLike,
@@ -134,6 +137,4 @@ def seen_unseen_bars(rows: list[dict], path: os.PathLike, title: str = '') -> No
   ax.legend(fontsize='small')
   if title:
     ax.set_title(title, fontsize='small')
-  fig.tight_layout()
-  fig.savefig(path, dpi=120)
-  plt.close(fig)
+  _save(fig, path)
