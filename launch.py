@@ -1,8 +1,8 @@
 """Runs one experiment: python launch.py --experiment=NAME [--flags].
 
-Each experiment is a module experiments/NAME.py whose docstring's first line describes it; it defines
-its own absl flags and a `main(argv)`. Only the chosen module is imported, so experiments may define
-flags of the same name. `python launch.py --help` lists the experiments; with `--experiment=NAME` it
+Each experiment is a module experiments/NAME.py that defines a `main(argv)` and its own absl flags;
+its docstring's first line describes it (experiments/ also holds shared flag modules, which have no
+`main`). Only the chosen module is imported, so experiments may define flags of the same name. `python launch.py --help` lists the experiments; with `--experiment=NAME` it
 also lists that experiment's flags.
 """
 
@@ -19,9 +19,10 @@ def available() -> dict[str, str]:
   """Experiment name -> the first line of its docstring."""
   found = {}
   for path in sorted(EXPERIMENTS_DIR.glob('*.py')):
-    if path.stem.startswith('_'):
+    text = path.read_text()
+    if path.stem.startswith('_') or '\ndef main(' not in text:
       continue
-    doc = next((line.strip().strip('"') for line in path.read_text().splitlines() if line.strip()), '')
+    doc = next((line.strip().strip('"') for line in text.splitlines() if line.strip()), '')
     found[path.stem] = doc
   return found
 

@@ -2,7 +2,7 @@
 
 from absl import flags
 
-from lib import counting, models
+from lib.core import counting, models
 
 _MODEL = flags.DEFINE_enum('model', 'mnist1d_cnn', sorted(models.ZOO), 'Which model to count.')
 _IN_SHAPE = flags.DEFINE_list('in_shape', ['40', '1'], 'Input shape without the batch: *grid, C.')

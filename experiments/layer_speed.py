@@ -19,8 +19,8 @@ from absl import flags, logging
 from flax import linen
 from jax import lax
 
-from lib import layers
-from lib.benchmark import time_jitted
+from lib.core import layers
+from lib.analysis.benchmark import time_jitted
 
 SCALES = {
     # name: (batch, grid, c_in, c_out, kernel)

@@ -1,6 +1,6 @@
 """Pixel permutation: every architecture trained with and without one fixed permutation of positions.
 
-Two sweeps of `lib.sweep.run_sweep` on the same grid, in `--workdir/unpermuted` and
+Two sweeps of `lib.engine.sweep.run_sweep` on the same grid, in `--workdir/unpermuted` and
 `--workdir/permuted` (each resumable). A fixed permutation of grid positions, applied to train and
 test alike, leaves an FC network's problem unchanged (its first layer can absorb the permutation, and
 Adam/SGD are equivariant to it), but destroys the neighbourhoods that LCN and CNN layers assume.
@@ -8,7 +8,7 @@ Writes summary.csv and summary.md (train and test accuracy, and the drop) and pe
 accuracy bars, unpermuted vs permuted, per architecture) to --workdir.
 
 `--dataset=mnist1d` uses the MNIST-1D paper's MLP, LCN and CNN; any other dataset (digits on a 24x24
-canvas, tfds:NAME, npz:PATH) the image models fc, lcn, cnn and cnn_gap, with `lib.protocols`' shorter
+canvas, tfds:NAME, npz:PATH) the image models fc, lcn, cnn and cnn_gap, with `lib.engine.protocols`' shorter
 protocol unless the training flags are given.
 """
 
@@ -18,7 +18,9 @@ import pathlib
 import jax
 from absl import flags, logging
 
-from lib import plotting, protocols, summary, sweep, sweep_flags
+from experiments import sweep_flags
+from lib.analysis import plotting
+from lib.engine import protocols, summary, sweep
 from lib.data import load_dataset
 
 FIELDS = ('arch', 'n', 'permuted', 'runs', 'diverged', 'test_accuracy_mean', 'test_accuracy_std',
@@ -72,7 +74,7 @@ def write_summaries(records: dict[bool, list[dict]], workdir: pathlib.Path,
     title: the figure and table title.
 
   Returns:
-    `lib.summary.summarize` rows (grouped by arch and n) with a `permuted` field, unpermuted first.
+    `lib.engine.summary.summarize` rows (grouped by arch and n) with a `permuted` field, unpermuted first.
   """
   rows = []
   for permuted, recs in records.items():

@@ -6,7 +6,7 @@ class-balanced subsets of n examples, several seeds each, and evaluated on the 1
 Writes results.jsonl, summary.csv, summary.md and sample_efficiency.png to --workdir.
 
 Any other `--dataset` (digits, tfds:NAME, npz:PATH) trains the image models fc, lcn, cnn and cnn_gap
-with `lib.protocols`' shorter protocol unless the training flags are given; grid sizes above its
+with `lib.engine.protocols`' shorter protocol unless the training flags are given; grid sizes above its
 training-set size are replaced by that size.
 
 The default grid is small enough for a 2-core CPU in a few minutes; `--grid=full` is
@@ -18,7 +18,9 @@ import pathlib
 import jax
 from absl import flags, logging
 
-from lib import plotting, protocols, summary, sweep, sweep_flags
+from experiments import sweep_flags
+from lib.analysis import plotting
+from lib.engine import protocols, summary, sweep
 from lib.data import load_dataset
 
 GRIDS = {

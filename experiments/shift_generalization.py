@@ -30,7 +30,10 @@ import jax
 import numpy as np
 from absl import flags, logging
 
-from lib import models, plotting, protocols, results, shift_eval, sweep_flags, training
+from experiments import sweep_flags
+from lib.core import models
+from lib.analysis import plotting, shift_eval
+from lib.engine import protocols, results, training
 from lib.data import (load_dataset, nested_balanced_subsets, shift_grid, split_seen_unseen,
                       translate)
 
@@ -144,7 +147,7 @@ def spec_from_flags() -> ShiftSpec:
 @functools.lru_cache(maxsize=None)
 def compiled(arch: str, num_classes: int, config: training.TrainConfig):
   """`(model, jax.jit(train))` for an architecture of ARCHS, built once per process; `train`
-  returns `(metrics, params)` (`lib.training.make_train`)."""
+  returns `(metrics, params)` (`lib.engine.training.make_train`)."""
   model = models.by_name('fc' if arch == 'fc_aug' else arch, num_classes)
   return model, jax.jit(training.make_train(model, config, training.identity_tag(arch),
                                             return_params=True))

@@ -21,7 +21,9 @@ import optax
 from absl import flags
 from flax import linen
 
-from lib import models, sharding, sweep, sweep_flags, training
+from experiments import sweep_flags
+from lib.core import models
+from lib.engine import sharding, sweep, training
 from lib.data import load_dataset
 
 ARCH = 'mnist1d_cnn'

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lib import results
+from lib.engine import results
 
 
 def test_append_then_read(tmp_path):

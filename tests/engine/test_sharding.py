@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from lib import sharding, sweep, training
+from lib.engine import sharding, sweep, training
 
 TINY = training.TrainConfig(steps=4, eval_every=2, batch_size=8)
 SPEC = sweep.SweepSpec(archs=('mnist1d_mlp',), sizes=(10, 40), seeds=(0, 1, 2), train=TINY)
@@ -19,7 +19,7 @@ SPEC = sweep.SweepSpec(archs=('mnist1d_mlp',), sizes=(10, 40), seeds=(0, 1, 2), 
 CHILD = """
 import json, sys
 import jax
-from lib import sweep, training
+from lib.engine import sweep, training
 assert jax.device_count() == 8, jax.devices()
 spec = sweep.SweepSpec(archs=('mnist1d_mlp',), sizes=(10, 40), seeds=(0, 1, 2),
                        train=training.TrainConfig(steps=4, eval_every=2, batch_size=8))

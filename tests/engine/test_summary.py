@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from lib import summary
+from lib.engine import summary
 
 
 def _record(arch, n, acc, diverged=False):

@@ -7,7 +7,7 @@ import chex
 import jax
 import pytest
 
-from lib import results, sweep, training
+from lib.engine import results, sweep, training
 
 TINY = training.TrainConfig(steps=4, eval_every=2, batch_size=8)
 SPEC = sweep.SweepSpec(archs=('mnist1d_mlp',), sizes=(10, 30), seeds=(0, 1, 2), train=TINY)

@@ -5,7 +5,8 @@ import jax
 import numpy as np
 import pytest
 
-from lib import models, training
+from lib.core import models
+from lib.engine import training
 
 TINY = training.TrainConfig(steps=6, eval_every=3, batch_size=8)
 

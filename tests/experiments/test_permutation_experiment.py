@@ -6,7 +6,8 @@ import jax
 import numpy as np
 import pytest
 
-from lib import models, training
+from lib.core import models
+from lib.engine import training
 from lib.data import fixed_permutation, permute_positions
 from launch_helper import launch
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from lib import shift_eval
+from lib.analysis import shift_eval
 from lib.data import shift_grid, split_seen_unseen
 from launch_helper import launch
 

@@ -3,7 +3,7 @@
 - `init(key, in_shape) -> (out_shape, params)`; shapes exclude the batch: `(*grid, channels)`.
 - `apply(params, x) -> y` with `x` of shape `[batch, *grid, channels]`.
 - `describe(in_shape) -> (out_shape, infos)`: the connectivity patterns the layer applies, for
-  counting (`lib.counting`) and drawing, without initialising anything.
+  counting (`lib.core.counting`) and drawing, without initialising anything.
 
 Fully connected, locally connected and convolutional layers are the same `pattern_layer` with three
 patterns; they differ in no line of contraction code.
@@ -18,9 +18,9 @@ import chex
 import jax
 from flax import linen
 
-from lib import patterns
-from lib.contraction import apply_pattern
-from lib.patterns import Pattern, Sharing
+from lib.core import patterns
+from lib.core.contraction import apply_pattern
+from lib.core.patterns import Pattern, Sharing
 
 Shape = tuple[int, ...]
 
@@ -64,7 +64,7 @@ def pattern_layer(name: str, make_pattern: Callable[[Shape], Pattern], out_chann
     out_channels: C_out.
     kernel_shape: the kernel's leading axes for a pattern, their product being K.
     use_bias: add a bias.
-    form: 'factored' or 'materialized' (see `lib.contraction`).
+    form: 'factored' or 'materialized' (see `lib.core.contraction`).
     method: the factored execution.
   """
   if not isinstance(out_channels, int) or out_channels < 1:

@@ -1,7 +1,7 @@
 """The run axis over devices: one Mesh axis 'runs', run arrays sharded on it, data replicated.
 
 Single host: the mesh holds every local device. Multi-host (after `jax.distributed.initialize()`, see
-`lib.sweep_flags`): it holds every device of every process; each process builds the same host arrays
+`experiments.sweep_flags`): it holds every device of every process; each process builds the same host arrays
 (the plan is deterministic) and contributes the shards that live on its own devices.
 """
 

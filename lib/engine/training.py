@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from lib.layers import Layer
+from lib.core.layers import Layer
 
 OPTIMIZERS = ('adam', 'adamw', 'sgd')
 METRICS = ('train_loss', 'train_accuracy', 'test_loss', 'test_accuracy')

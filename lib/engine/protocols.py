@@ -15,7 +15,7 @@ IMAGE_TRAIN_DEFAULTS = {'steps': 1500, 'eval_every': 1500, 'learning_rate': 3e-3
 
 
 def model_names(dataset: str) -> dict[str, str]:
-  """Short architecture name -> `lib.models.ZOO` name for a dataset spec."""
+  """Short architecture name -> `lib.core.models.ZOO` name for a dataset spec."""
   return PAPER_MODELS if dataset == 'mnist1d' else IMAGE_MODELS
 
 

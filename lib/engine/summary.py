@@ -15,7 +15,7 @@ def summarize(records: list[dict], keys=('arch', 'n')) -> list[dict]:
   """One row per distinct value of `keys`: counts, and mean and std (over runs that did not diverge).
 
   Args:
-    records: run records (`lib.sweep.make_record`).
+    records: run records (`lib.engine.sweep.make_record`).
     keys: the record fields that define a group.
 
   Returns:

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from lib import contraction, layers, patterns
+from lib.core import contraction, layers, patterns
 from primitive_fn import primitive_fn
 from lib_oracles import (ATOL, CONFIG_IDS, CONFIGS, all_value_and_grads, assert_all_match,
                          conv_flax, conv_lax, factored_forms, out_grid_of, random_like)

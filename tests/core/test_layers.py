@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from flax import linen as nn
 
-from lib import layers
+from lib.core import layers
 from lib_oracles import (CONFIGS, Cfg, conv_flax, factored_forms, lax_padding, local_flax, out_grid_of,
                          random_like)
 

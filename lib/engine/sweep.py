@@ -19,7 +19,8 @@ import numpy as np
 import optax
 from absl import logging
 
-from lib import contraction, models, results, sharding, training
+from lib.core import contraction, models
+from lib.engine import results, sharding, training
 from lib.data import Dataset, fixed_permutation, load_dataset, nested_balanced_subsets, permute_positions
 
 
@@ -28,7 +29,7 @@ class SweepSpec:
   """What a sweep trains.
 
   Attributes:
-    archs: model names from `lib.models.ZOO`.
+    archs: model names from `lib.core.models.ZOO`.
     sizes: training-set sizes n; each run trains on a class-balanced subset of n examples, nested
       across sizes for one seed.
     seeds: each seed picks the subsets and (with the run's architecture and n) the run's key.
@@ -36,7 +37,7 @@ class SweepSpec:
     dataset: a `lib.data.load_dataset` spec.
     permute_pixels: apply one fixed permutation of grid positions to train and test alike.
     permutation_seed: the seed of that permutation.
-    method: the factored contraction of every pattern layer (`lib.contraction.METHODS`).
+    method: the factored contraction of every pattern layer (`lib.core.contraction.METHODS`).
   """
   archs: tuple[str, ...]
   sizes: tuple[int, ...]

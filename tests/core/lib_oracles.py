@@ -21,9 +21,9 @@ ATOL = 1e-4
 def factored_forms():
   """{name: (form, method)} for every explicit factored method lib offers, plus 'materialized'.
 
-  Read from lib.contraction.METHODS so a renamed method ('shift' -> 'slices') is still covered.
+  Read from lib.core.contraction.METHODS so a renamed method ('shift' -> 'slices') is still covered.
   """
-  from lib import contraction  # pylint: disable=g-import-not-at-top
+  from lib.core import contraction  # pylint: disable=g-import-not-at-top
   forms = {m: ('factored', m) for m in contraction.METHODS if m != 'auto'}
   assert 'gather' in forms and len(forms) >= 2, contraction.METHODS
   forms['materialized'] = ('materialized', 'auto')

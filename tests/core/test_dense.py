@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lib import contraction, layers, patterns
+from lib.core import contraction, layers, patterns
 from lib_oracles import (CONFIG_IDS, CONFIGS, all_value_and_grads, assert_all_match, conv_lax,
                          local_lax, out_grid_of, random_like)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lib import patterns
+from lib.core import patterns
 from primitive_fn import primitive_fn
 from lib_oracles import (Cfg, assert_all_match, conv_lax, factored_forms,
                          local_lax, out_grid_of, pads_of, random_like,

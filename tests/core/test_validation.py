@@ -1,6 +1,6 @@
 """Bad input: a ValueError that names the argument and its value, raised before anything is traced.
 
-The tripwire fixture replaces the jax modules lib.contraction and lib.layers compute with, so an
+The tripwire fixture replaces the jax modules lib.core.contraction and lib.core.layers compute with, so an
 error raised only after tracing began surfaces as a tripwire AssertionError, not the ValueError.
 """
 
@@ -9,10 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import lib.contraction
-import lib.layers
-from lib import layers, models, patterns
-from lib.contraction import apply_pattern
+import lib.core.contraction
+import lib.core.layers
+from lib.core import layers, models, patterns
+from lib.core.contraction import apply_pattern
 
 
 class _Tripwire:
@@ -26,10 +26,10 @@ class _Tripwire:
 
 @pytest.fixture
 def tripwire(monkeypatch):
-  monkeypatch.setattr(lib.contraction, 'jnp', _Tripwire('jnp'))
-  monkeypatch.setattr(lib.contraction, 'lax', _Tripwire('lax'))
-  monkeypatch.setattr(lib.contraction, 'jax', _Tripwire('jax'))
-  monkeypatch.setattr(lib.layers, 'jax', _Tripwire('jax'))
+  monkeypatch.setattr(lib.core.contraction, 'jnp', _Tripwire('jnp'))
+  monkeypatch.setattr(lib.core.contraction, 'lax', _Tripwire('lax'))
+  monkeypatch.setattr(lib.core.contraction, 'jax', _Tripwire('jax'))
+  monkeypatch.setattr(lib.core.layers, 'jax', _Tripwire('jax'))
 
 
 @pytest.mark.parametrize('kwargs,match', [

@@ -1,7 +1,7 @@
 """Counting: parameters, dense-equivalent entries and zero fractions of the MNIST-1D paper's models.
 
 Expected numbers are derived here from the architecture (pure python), and from the pattern masks,
-then compared with lib.counting and with the sizes of the initialised parameters.
+then compared with lib.core.counting and with the sizes of the initialised parameters.
 """
 
 
@@ -9,7 +9,7 @@ import jax
 import numpy as np
 import pytest
 
-from lib import counting, models
+from lib.core import counting, models
 from lib_oracles import Cfg, window_taps
 
 IN_SHAPE = (40, 1)

@@ -3,8 +3,8 @@
 import dataclasses
 from typing import Sequence
 
-from lib.layers import Layer, PatternInfo
-from lib.patterns import Sharing
+from lib.core.layers import Layer, PatternInfo
+from lib.core.patterns import Sharing
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import chex
-from lib import contraction, patterns
+from lib.core import contraction, patterns
 from lib_oracles import (ATOL, CONFIG_IDS, CONFIGS, conv_lax, factored_forms, local_lax,
                          out_grid_of, random_like)
 

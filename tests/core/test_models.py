@@ -4,7 +4,7 @@ import chex
 import jax
 import pytest
 
-from lib import models
+from lib.core import models
 
 BUILDS = [(f, r) for f in models.FAMILIES for r in models.READOUTS if not (f == 'fc' and r == 'gap')]
 

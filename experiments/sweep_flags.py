@@ -15,7 +15,8 @@ import os
 import jax
 from absl import flags, logging
 
-from lib import contraction, training
+from lib.core import contraction
+from lib.engine import training
 
 _DEFAULTS = training.TrainConfig()
 
@@ -29,7 +30,7 @@ WEIGHT_DECAY = flags.DEFINE_float('weight_decay', _DEFAULTS.weight_decay,
 EVAL_EVERY = flags.DEFINE_integer('eval_every', _DEFAULTS.eval_every,
                                   'Steps between evaluation points; must divide --steps.')
 METHOD = flags.DEFINE_enum('method', 'auto', contraction.METHODS,
-                           'Factored contraction of every pattern layer (lib.contraction).')
+                           'Factored contraction of every pattern layer (lib.core.contraction).')
 CHUNK_SIZE = flags.DEFINE_integer('chunk_size', 8, 'Most runs trained by one compiled call (on CPU '
                                   'small chunks stay in cache: 8 beat 16, 32 and 64 on 2 cores).')
 OVERWRITE = flags.DEFINE_bool('overwrite', False,

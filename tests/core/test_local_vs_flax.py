@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from flax import linen as nn
 
-from lib import layers, patterns
+from lib.core import layers, patterns
 from primitive_fn import primitive_fn
 from lib_oracles import (CONFIG_IDS, CONFIGS, all_value_and_grads, assert_all_match,
                          factored_forms, local_flax, out_grid_of, random_like)

@@ -1,7 +1,7 @@
 """The one primitive: apply a connectivity pattern, materialized or factored.
 
 Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
-`W[p, :, q, :] = M[q, p] * theta[T[q, p]]` (see `lib.patterns`).
+`W[p, :, q, :] = M[q, p] * theta[T[q, p]]` (see `lib.core.patterns`).
 
 - materialized: build W, shape `[N_in * C_in, N_out * C_out]`, then one matmul: the vanilla network.
 - factored: never build W. Every output position reads its k inputs (its patch,
@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from lib.patterns import Pattern, Sharing
+from lib.core.patterns import Pattern, Sharing
 
 FORMS = ('factored', 'materialized')
 METHODS = ('auto', 'gather', 'slices')

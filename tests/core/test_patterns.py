@@ -7,8 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lib import patterns
-from lib.patterns import Sharing
+from lib.core import patterns
+from lib.core.patterns import Sharing
 from lib_oracles import CONFIG_IDS, CONFIGS, Cfg, out_grid_of, pads_of, window_taps
 
 

@@ -1,9 +1,9 @@
 """Model builders for the three families, and the MNIST-1D paper's models by name.
 
-Every model is a `lib.layers.Layer`; FC, LCN and CNN differ only in the pattern of their hidden layers.
+Every model is a `lib.core.layers.Layer`; FC, LCN and CNN differ only in the pattern of their hidden layers.
 """
 
-from lib import layers
+from lib.core import layers
 
 FAMILIES = ('fc', 'lcn', 'cnn')
 READOUTS = ('flatten', 'gap')

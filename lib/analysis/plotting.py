@@ -22,7 +22,7 @@ def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> N
   Train accuracy is drawn dashed in the same colour. The x axis is logarithmic.
 
   Args:
-    rows: `lib.summary.summarize` rows with 'arch' and 'n'.
+    rows: `lib.engine.summary.summarize` rows with 'arch' and 'n'.
     path: the image file to write (e.g. a .png).
     title: the figure title.
   """
@@ -51,7 +51,7 @@ def permutation_bars(rows: list[dict], path: os.PathLike, title: str = '') -> No
   """Test accuracy per architecture, unpermuted vs permuted bars (+-std), one panel per n.
 
   Args:
-    rows: `lib.summary.summarize` rows with 'arch', 'n' and a boolean 'permuted'.
+    rows: `lib.engine.summary.summarize` rows with 'arch', 'n' and a boolean 'permuted'.
     path: the image file to write.
     title: the figure title.
   """

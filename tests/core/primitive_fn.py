@@ -1,6 +1,6 @@
 """The primitive under test, wrapped to take and return grid-shaped arrays like the oracles."""
 
-from lib import contraction
+from lib.core import contraction
 
 
 def primitive_fn(pattern, cfg, out_grid, form, method):
