@@ -8,9 +8,11 @@ import numpy as np
 from lib.data.digits_reader import read_digits
 from lib.data.mnist1d_reader import read_mnist1d
 from lib.data.npz_reader import read_npz
+from lib.data.synthetic_dsd import read_dsd
+from lib.data.synthetic_lza import read_lza
 from lib.data.tfds_reader import read_tfds
 
-SPEC_KINDS = ('mnist1d', 'digits', 'tfds:NAME[:CONFIG]', 'npz:PATH')
+SPEC_KINDS = ('mnist1d', 'digits', 'tfds:NAME[:CONFIG]', 'npz:PATH', 'lza:d=D', 'dsd:k=K,d=D')
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -68,6 +70,10 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     `tfds:NAME[:CONFIG]`: a TFDS image dataset already prepared under `data_dir` (e.g. `tfds:mnist`,
       `tfds:emnist:letters`), `[n, H, W, C]` in [0, 1].
     `npz:PATH`: the user's own arrays (see `read_npz`).
+    `lza:d=D[,n_train=8192,n_test=2000,seed=0]`: Li, Zhang and Arora's Gaussian task, `[n, 2D, 1]`,
+      2 classes (see `lib.data.synthetic_lza`).
+    `dsd:k=K,d=D[,sigma=0.5,n_train=8192,n_test=2000,seed=0]`: Lahoti et al.'s K patches of
+      dimension D, one carrying the signal, `[n, K*D, 1]`, 2 classes (see `lib.data.synthetic_dsd`).
 
   Args:
     spec: which dataset, as above.
@@ -90,6 +96,10 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     arrays = read_tfds(rest.replace(':', '/'), data_dir)
   elif kind == 'npz' and rest:
     arrays = read_npz(rest)
+  elif kind == 'lza':
+    arrays = read_lza(rest)
+  elif kind == 'dsd':
+    arrays = read_dsd(rest)
   else:
     raise ValueError(f'spec={spec!r} is not a known dataset; expected one of {", ".join(SPEC_KINDS)}')
   return Dataset(spec, *arrays)
