@@ -11,6 +11,7 @@ from lib.data.npz_reader import read_npz
 from lib.data.synthetic_dsd import read_dsd
 from lib.data.synthetic_lza import read_lza
 from lib.data.tfds_reader import read_tfds
+from lib.data.validation import validate_arrays
 
 SPEC_KINDS = ('mnist1d', 'digits', 'tfds:NAME[:CONFIG]', 'npz:PATH', 'lza:d=D', 'dsd:k=K,d=D')
 
@@ -84,8 +85,9 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     The dataset, named by `spec`.
 
   Raises:
-    ValueError: for an unknown spec or invalid data. `DatasetUnavailableError` (a ValueError) for a TFDS
-      dataset that is not prepared.
+    ValueError: for an unknown spec or invalid data (see `validate_arrays`: non-finite inputs, labels
+      outside `[0, num_classes)`, fewer than two classes, a class without training examples).
+      `DatasetUnavailableError` (a ValueError) for a TFDS dataset that is not prepared.
   """
   kind, _, rest = spec.partition(':')
   if spec == 'mnist1d':
@@ -102,4 +104,5 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     arrays = read_dsd(rest)
   else:
     raise ValueError(f'spec={spec!r} is not a known dataset; expected one of {", ".join(SPEC_KINDS)}')
+  validate_arrays(spec, *arrays, allow_unused_classes=kind == 'tfds')
   return Dataset(spec, *arrays)

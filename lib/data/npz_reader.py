@@ -10,7 +10,8 @@ def read_npz(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
 
   The file holds `x_train`, `y_train`, `x_test`, `y_test`. Images are `[n, H, W]` (one channel) or
   `[n, H, W, C]`, uint8 (scaled by 1/255) or floating point (kept as they are). Labels are `[n]` whole,
-  non-negative class numbers; `num_classes` is the largest label plus one.
+  non-negative class numbers; `num_classes` is the largest label plus one, so `load_dataset` refuses a
+  file where some class below it has no training example (see `lib.data.validation`).
 
   Args:
     path: the `.npz` file.

@@ -32,19 +32,33 @@ def read_tfds(name: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray, 
 
   Raises:
     DatasetUnavailableError: if the dataset is not prepared under `data_dir`.
+    ValueError: if TFDS has no such dataset, or it lacks a `train` or `test` split.
   """
-  num_classes = tfds.builder(name, data_dir=data_dir).info.features['label'].num_classes
+  try:
+    builder = tfds.builder(name, data_dir=data_dir)
+  except tfds.core.registered.DatasetNotFoundError as error:
+    raise ValueError(f'TFDS has no dataset {name!r} ({str(error).splitlines()[0]}); '
+                     f'`tfds.list_builders()` names them all') from None
+  missing = [split for split in SPLITS if builder.info.splits and split not in builder.info.splits]
+  if missing:
+    raise ValueError(f'TFDS dataset {name!r} has the splits {list(builder.info.splits)}, not {missing}; '
+                     f'this project reads {list(SPLITS)}')
+  num_classes = builder.info.features['label'].num_classes
   try:
     sources = tfds.data_source(name, split=list(SPLITS), data_dir=data_dir, download=False)
     splits = [_stack(list(source)) for source in sources]
+  except (KeyError, ValueError) as error:  # TFDS's "`splits` is empty" (and kin): nothing prepared
+    if builder.is_prepared():
+      raise
+    raise _unavailable(name, builder.data_dir) from error
   except NotImplementedError as error:  # not prepared in a random-access format (or not at all)
     if not tensorflow_installed():
-      raise _unavailable(name, data_dir) from error
+      raise _unavailable(name, builder.data_dir) from error
     try:
       splits = tfds.as_numpy(tfds.load(name, split=list(SPLITS), data_dir=data_dir, download=False,
                                        batch_size=-1, as_supervised=True))
     except AssertionError as tf_error:  # tfds.load's "could not find data"
-      raise _unavailable(name, data_dir) from tf_error
+      raise _unavailable(name, builder.data_dir) from tf_error
   (x_train, y_train), (x_test, y_test) = [(x.astype(np.float32) / 255, y.astype(np.int32))
                                           for x, y in splits]
   return x_train, y_train, x_test, y_test, num_classes
@@ -60,10 +74,11 @@ def _stack(examples: list[dict[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarra
   return np.stack([e['image'] for e in examples]), np.array([e['label'] for e in examples])
 
 
-def _unavailable(name: str, data_dir: str | None) -> DatasetUnavailableError:
-  """Explains how to get going without a download."""
+def _unavailable(name: str, searched: str) -> DatasetUnavailableError:
+  """Explains how to prepare the dataset elsewhere and point this project at it."""
   return DatasetUnavailableError(
-      f'TFDS dataset {name!r} is not prepared in data_dir={data_dir!r} as ArrayRecord (or as TFRecord '
-      f'with TensorFlow installed). Nothing is downloaded here: prepare it where there is network '
-      f'access (`tfds build {name} --file_format=array_record`) and pass its directory with --data_dir, '
-      f'or use an offline dataset: {", ".join(OFFLINE)}.')
+      f'TFDS dataset {name!r} is not prepared: nothing readable in {searched} (ArrayRecord, or TFRecord '
+      f'with TensorFlow installed), and this project never downloads. On a machine with network access '
+      f'run `pip install tensorflow-datasets tensorflow && tfds build {name} --file_format=array_record '
+      f'--data_dir=DIR`, copy DIR here and pass --data_dir=DIR; or use an offline dataset: '
+      f'{", ".join(OFFLINE)}.')

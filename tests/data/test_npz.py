@@ -34,8 +34,8 @@ def test_uint8_images_without_channels_are_scaled_and_given_a_channel(tmp_path):
 
 
 def test_float_images_with_channels_are_kept(tmp_path):
-  arrays = _arrays(image=(5, 7, 3), dtype=np.float64)
-  arrays['y_test'] = np.array([0, 1, 7, 2.0])
+  arrays = _arrays(n_train=8, image=(5, 7, 3), dtype=np.float64)
+  arrays['y_train'], arrays['y_test'] = np.arange(8.0), np.array([0, 1, 7, 2.0])
   data = _load(tmp_path, **arrays)
   chex.assert_shape(data.x_test, (4, 5, 7, 3))
   np.testing.assert_allclose(data.x_train, arrays['x_train'], rtol=1e-6)

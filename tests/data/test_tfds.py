@@ -80,3 +80,35 @@ def test_tensorflow_fallback_reads_tfrecord_or_gives_offline_advice(tmp_path, mo
   monkeypatch.setattr(tfds, 'load', not_prepared)
   with pytest.raises(DatasetUnavailableError, match="'mnist' is not prepared"):
     load_dataset('tfds:mnist', data_dir=str(tmp_path))
+
+
+def test_unprepared_dataset_in_the_default_data_dir_gives_the_project_message(tmp_path, monkeypatch):
+  """Issue 7, case 7: TFDS's raw `KeyError: ... splits is empty`, whose advice named a missing flag."""
+  monkeypatch.setattr(tfds.core.constants, 'DATA_DIR', str(tmp_path / 'default'))
+  with pytest.raises(DatasetUnavailableError) as raised:
+    load_dataset('tfds:mnist')
+  message = str(raised.value)
+  assert f"'mnist' is not prepared: nothing readable in {tmp_path / 'default' / 'mnist'}" in message
+  assert ('On a machine with network access run `pip install tensorflow-datasets tensorflow && tfds build '
+          'mnist --file_format=array_record --data_dir=DIR`, copy DIR here and pass --data_dir=DIR') in message
+  assert isinstance(raised.value.__cause__, KeyError)  # the error TFDS raised, replaced
+  assert not (tmp_path / 'default').exists()
+
+
+class LibDataTrainOnly(LibDataTinyImages, skip_registration=True):
+  """The tiny images with a train split only."""
+
+  def _split_generators(self, dl_manager):
+    del dl_manager
+    return {'train': self._generate_examples(4)}
+
+
+def test_prepared_dataset_without_a_test_split_is_refused_naming_its_splits(tmp_path):
+  LibDataTrainOnly(data_dir=tmp_path, file_format='array_record').download_and_prepare()
+  with pytest.raises(ValueError, match=r"'lib_data_train_only' has the splits \['train'\], not \['test'\]"):
+    load_dataset('tfds:lib_data_train_only', data_dir=str(tmp_path))
+
+
+def test_unknown_dataset_is_named_briefly(tmp_path):
+  with pytest.raises(ValueError, match=r"^TFDS has no dataset 'lib_data_no_such_set' \(.*list_builders"):
+    load_dataset('tfds:lib_data_no_such_set', data_dir=str(tmp_path))
