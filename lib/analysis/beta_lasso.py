@@ -1,0 +1,65 @@
+"""beta-LASSO (Neyshabur 2020) as an optax transformation.
+
+Each step, for every weight w with gradient g:
+
+    w <- w - eta * (g + lambda * sign(w))        an SGD step and an L1 step
+    w <- 0   where |w| < beta * lambda           hard thresholding
+
+The threshold is `beta * lambda`, not scaled by the learning rate, so small weights are removed outright
+rather than shrunk: the paper's argument is that this drives an FC net towards few, local connections.
+"""
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import optax
+
+
+def beta_lasso(learning_rate: float, l1: float, beta: float,
+               mask: Callable | None = None) -> optax.GradientTransformation:
+  """The beta-LASSO optimizer.
+
+  Args:
+    learning_rate: eta, positive.
+    l1: lambda, the L1 coefficient, non-negative.
+    beta: the threshold multiplier, non-negative.
+    mask: optional `params -> pytree of bools`: leaves marked False (e.g. biases) take plain SGD steps.
+
+  Returns:
+    A transformation whose `update(grads, state, params)` needs params; `optax.apply_updates` then gives
+    the thresholded weights.
+
+  Raises:
+    ValueError: a hyperparameter is out of range.
+  """
+  if not learning_rate > 0:
+    raise ValueError(f'learning_rate={learning_rate!r}: must be positive')
+  if l1 < 0:
+    raise ValueError(f'l1={l1!r}: must be non-negative')
+  if beta < 0:
+    raise ValueError(f'beta={beta!r}: must be non-negative')
+
+  def update(grads, state, params=None):
+    if params is None:
+      raise ValueError('beta_lasso needs params: call update(grads, state, params)')
+    chosen = jax.tree_util.tree_map(lambda _: True, params) if mask is None else mask(params)
+
+    def step(g, w, on):
+      if not on:
+        return -learning_rate * g
+      moved = w - learning_rate * (g + l1 * jnp.sign(w))
+      kept = jnp.where(jnp.abs(moved) < beta * l1, 0.0, moved)
+      return kept - w
+
+    updates = jax.tree_util.tree_map(step, grads, params, chosen)
+    return updates, state
+
+  return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
+
+
+def kernels_only(params) -> object:
+  """A `mask` for `beta_lasso`: True for every 'kernel' leaf, False for biases."""
+  def is_kernel(path, _):
+    return any(getattr(key, 'key', None) == 'kernel' for key in path)
+  return jax.tree_util.tree_map_with_path(is_kernel, params)
