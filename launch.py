@@ -12,6 +12,8 @@ import sys
 
 from absl import app, flags
 
+from lib.engine import interrupt
+
 EXPERIMENTS_DIR = pathlib.Path(__file__).resolve().parent / 'experiments'
 
 
@@ -54,7 +56,19 @@ def main() -> None:
     sys.exit(0 if name is None and any(a in ('--help', '-h', '--helpfull') for a in sys.argv) else 2)
   flags.DEFINE_string('experiment', None, 'Which experiment to run: ' + ', '.join(names))
   module = importlib.import_module(f'experiments.{name}')
-  app.run(module.main)
+  app.run(lambda argv: guarded(module.main, argv))
+
+
+def guarded(experiment_main, argv) -> None:
+  """Runs an experiment's main: a bad value, or Ctrl-C, ends in one line, not a traceback."""
+  try:
+    experiment_main(argv)
+  except ValueError as error:
+    print(f'launch.py: error: {error}', file=sys.stderr)
+    sys.exit(2)
+  except (interrupt.Interrupted, KeyboardInterrupt) as stop:
+    print(f'Interrupted. {stop}'.strip(), file=sys.stderr)
+    sys.exit(130)
 
 
 if __name__ == '__main__':

@@ -1,64 +1,125 @@
-"""absl flags shared by sweep experiments: the training protocol, sweep mechanics, devices, multi-host.
+"""absl flags shared by the experiments: dataset, training protocol, engine, devices, multi-host.
 
-Importing this module defines the flags (once per process). On a CPU, `--cpu_devices` exposes one JAX
-device per core (by default), so the run axis, sharded over devices, keeps every core busy.
+Importing this module defines the engine's and the devices' flags; an experiment then calls
+`define_dataset(default)` once at import, which defines --dataset and --data_dir and the training flags
+with the defaults of the dataset that will run (the one on the command line, else `default`), so that
+`--helpfull` shows the protocol that runs.
 
-Multi-host: start the same command on every host with `--distributed`; `jax.distributed.initialize`
-then finds the cluster (Cloud TPU, SLURM, Open MPI auto-detect) or uses `--coordinator_address`,
-`--num_processes` and `--process_id`. The run axis is then sharded over every device of every host,
-and process 0 alone writes the work directory. Every process reads it to plan the same pending runs,
-so --workdir must be on a filesystem that every host sees.
+On a CPU, `--cpu_devices` exposes one JAX device per core (by default), so the run axis, sharded over
+devices, keeps every core busy. Multi-host: start the same command on every host with --distributed;
+`jax.distributed.initialize` then finds the cluster (Cloud TPU, SLURM, Open MPI) or uses
+--coordinator_address, --num_processes and --process_id. The run axis is sharded over every device of
+every host, and process 0 alone writes the work directory, which must be on a filesystem all hosts see.
 """
 
+import math
 import os
+import sys
 
 import jax
 from absl import flags, logging
 
 from lib.core import contraction
-from lib.engine import training
+from lib.engine import experiment, protocols, training
 
-_DEFAULTS = training.TrainConfig()
+FLAGS = flags.FLAGS
 
-OPTIMIZER = flags.DEFINE_enum('optimizer', _DEFAULTS.optimizer, training.OPTIMIZERS, 'The optimizer.')
-LEARNING_RATE = flags.DEFINE_float('learning_rate', _DEFAULTS.learning_rate, 'Learning rate.')
-BATCH_SIZE = flags.DEFINE_integer('batch_size', _DEFAULTS.batch_size,
-                                  'Examples per step, sampled with replacement from the run\'s subset.')
-STEPS = flags.DEFINE_integer('steps', _DEFAULTS.steps, 'Optimizer steps per run.')
-WEIGHT_DECAY = flags.DEFINE_float('weight_decay', _DEFAULTS.weight_decay,
-                                  'adamw: decoupled weight decay; adam, sgd: L2 added to the gradient.')
-EVAL_EVERY = flags.DEFINE_integer('eval_every', _DEFAULTS.eval_every,
-                                  'Steps between evaluation points; must divide --steps.')
 METHOD = flags.DEFINE_enum('method', 'auto', contraction.METHODS,
                            'Factored contraction of every pattern layer (lib.core.contraction).')
 CHUNK_SIZE = flags.DEFINE_integer('chunk_size', 8, 'Most runs trained by one compiled call (on CPU '
-                                  'small chunks stay in cache: 8 beat 16, 32 and 64 on 2 cores).')
-OVERWRITE = flags.DEFINE_bool('overwrite', False,
-                              'Replace a workdir that holds results of a different config.')
+                                  'small chunks stay in cache: 8 beat 16, 32 and 64 on 2 cores).',
+                                  lower_bound=1)
+MEMORY_BUDGET_GB = flags.DEFINE_float('memory_budget_gb', 3.0, 'Most memory one compiled call may '
+                                      'take by XLA\'s estimate (GB, this host); chunks narrow to fit.')
+EVAL_BATCH_SIZE = flags.DEFINE_integer('eval_batch_size', 500, 'Examples per evaluation batch.',
+                                       lower_bound=1)
+OVERWRITE = flags.DEFINE_bool('overwrite', False, 'Replace a workdir that holds results of a '
+                              'different config (moved aside when the first new run is recorded).')
 CPU_DEVICES = flags.DEFINE_integer('cpu_devices', None, 'JAX CPU devices (jax_num_cpu_devices); '
-                                   'default one per core; 0 keeps JAX\'s default.')
+                                   'default one per core; 0 keeps JAX\'s default.', lower_bound=0)
 DISTRIBUTED = flags.DEFINE_bool('distributed', False,
                                 'Multi-host: call jax.distributed.initialize before anything else.')
 COORDINATOR_ADDRESS = flags.DEFINE_string('coordinator_address', None,
                                           'With --distributed: host:port of process 0 (else auto).')
 NUM_PROCESSES = flags.DEFINE_integer('num_processes', None,
-                                     'With --distributed: the number of processes (else auto).')
+                                     'With --distributed: the number of processes (else auto).',
+                                     lower_bound=1)
 PROCESS_ID = flags.DEFINE_integer('process_id', None,
-                                  'With --distributed: this process\'s index (else auto).')
+                                  'With --distributed: this process\'s index (else auto).',
+                                  lower_bound=0)
+flags.register_validator('memory_budget_gb', lambda v: 0 < v < math.inf,
+                         '--memory_budget_gb must be positive and finite')
 
 
-def train_config(eval_every: int | None = None) -> training.TrainConfig:
-  """The TrainConfig the flags give (`eval_every` overrides --eval_every), validated.
+def _from_argv(name: str) -> str | None:
+  """The value of --NAME on the command line, if given (read before flags are parsed)."""
+  for i, arg in enumerate(sys.argv):
+    if arg.startswith(f'--{name}='):
+      return arg.split('=', 1)[1]
+    if arg == f'--{name}' and i + 1 < len(sys.argv):
+      return sys.argv[i + 1]
+  return None
+
+
+def define_dataset(default: str, help_text: str = '') -> None:
+  """Defines --dataset, --data_dir and the training flags, defaulting to the chosen dataset's protocol.
+
+  Args:
+    default: the experiment's default dataset spec.
+    help_text: extra help for --dataset.
+  """
+  flags.DEFINE_string('dataset', default, 'A lib.data.load_dataset spec: mnist1d, digits, '
+                      'tfds:NAME[:CONFIG] or npz:PATH. ' + help_text)
+  flags.DEFINE_string('data_dir', None, 'TFDS data directory (tfds: datasets; default TFDS\'s).')
+  dataset = _from_argv('dataset') or default
+  base = protocols.train_defaults(dataset)
+  note = f' (default: the protocol of --dataset={dataset})'
+  flags.DEFINE_enum('optimizer', base.optimizer, training.OPTIMIZERS, 'The optimizer' + note)
+  flags.DEFINE_float('learning_rate', base.learning_rate, 'Learning rate' + note)
+  flags.DEFINE_integer('batch_size', base.batch_size, 'Examples per step, sampled with replacement '
+                       'from the run\'s subset' + note, lower_bound=1)
+  flags.DEFINE_integer('steps', base.steps, 'Optimizer steps per run' + note, lower_bound=1)
+  flags.DEFINE_float('weight_decay', base.weight_decay, 'adamw: decoupled weight decay; adam, sgd: '
+                     'L2 added to the gradient' + note)
+  flags.DEFINE_integer('eval_every', base.eval_every, 'Steps between evaluation points; must divide '
+                       '--steps' + note, lower_bound=1)
+  flags.register_validator('learning_rate', lambda v: 0 < v < math.inf,
+                           '--learning_rate must be positive and finite')
+  flags.register_validator('weight_decay', lambda v: 0 <= v < math.inf,
+                           '--weight_decay must be non-negative and finite')
+
+
+def train_config(**overrides) -> training.TrainConfig:
+  """The TrainConfig the training flags give, with `overrides`, validated.
 
   Raises:
     ValueError: naming the flag and value that is out of range.
   """
-  config = training.TrainConfig(optimizer=OPTIMIZER.value, learning_rate=LEARNING_RATE.value,
-                                batch_size=BATCH_SIZE.value, steps=STEPS.value,
-                                weight_decay=WEIGHT_DECAY.value,
-                                eval_every=EVAL_EVERY.value if eval_every is None else eval_every)
+  config = training.TrainConfig(
+      optimizer=FLAGS.optimizer, learning_rate=FLAGS.learning_rate, batch_size=FLAGS.batch_size,
+      steps=FLAGS.steps, weight_decay=FLAGS.weight_decay, eval_every=FLAGS.eval_every)
+  config = training.TrainConfig(**{**vars(config), **overrides})
   config.validate()
   return config
+
+
+def options() -> experiment.Options:
+  """The engine options the flags give."""
+  result = experiment.Options(chunk_size=CHUNK_SIZE.value, memory_budget_gb=MEMORY_BUDGET_GB.value,
+                              eval_batch_size=EVAL_BATCH_SIZE.value, overwrite=OVERWRITE.value)
+  result.validate()
+  return result
+
+
+def positive_ints(name: str, values) -> tuple[int, ...]:
+  """A list flag's values as distinct positive ints; ValueError naming --NAME otherwise."""
+  try:
+    out = tuple(int(v) for v in values)
+  except ValueError:
+    raise ValueError(f'--{name}={",".join(values)}: expected a comma-separated list of ints') from None
+  if not out or min(out) < 1 or len(set(out)) != len(out):
+    raise ValueError(f'--{name}={",".join(values)}: expected distinct positive ints')
+  return out
 
 
 def configure_devices() -> None:
@@ -68,8 +129,6 @@ def configure_devices() -> None:
   is, with a warning.
   """
   count = os.cpu_count() if CPU_DEVICES.value is None else CPU_DEVICES.value
-  if count < 0:
-    raise ValueError(f'cpu_devices={count!r}: must be non-negative')
   if count:
     try:
       jax.config.update('jax_num_cpu_devices', count)

@@ -1,67 +1,60 @@
-"""Training sets at chosen translations, and accuracy and consistency of a model over test shifts."""
+"""Shifts inside the compiled program: augmentation at chosen shifts, accuracy and consistency over a
+grid of test shifts.
+
+Shifts follow `np.roll` (`lib.data.translate`): a positive shift moves content towards higher indices.
+Without wrap-around, content that leaves the grid is dropped and zeros come in.
+"""
 
 from collections.abc import Callable
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from lib.data import translate
+from lib.engine.training import map_batches
 
 
-def shifted_copies(x: np.ndarray, y: np.ndarray, shifts: np.ndarray, circular: bool,
-                   copies: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-  """Materialises a training set at given translations, as host arrays.
-
-  Args:
-    x: `[n, *grid, channels]` examples.
-    y: `[n]` labels.
-    shifts: `[m, d]` int, the allowed shifts (`lib.data.translate.shift` convention).
-    circular: wrap content around the grid, or drop what leaves it.
-    copies: None: every example at every allowed shift (`n * m` examples); an int k >= 1: every
-      example at k shifts drawn uniformly with replacement from `shifts` (`n * k` examples).
-    seed: the draw of the shifts (`copies` given only).
-
-  Returns:
-    `(x [n * m or n * k, *grid, channels], y [same])`, grouped by copy: copy j of every example, then
-    copy j + 1.
-  """
-  n, shifts = x.shape[0], np.asarray(shifts)
-  if copies is None:
-    picks = np.repeat(shifts[:, None, :], n, axis=1)  # [m, n, d]
-  else:
-    if not isinstance(copies, int) or copies < 1:
-      raise ValueError(f'copies={copies!r}: must be None or a positive int')
-    rng = np.random.default_rng(seed)
-    picks = shifts[rng.integers(0, len(shifts), (copies, n))]  # [k, n, d]
-  xs = np.concatenate([translate.shift(x, p, circular) for p in picks])
-  return xs, np.tile(y, len(picks))
-
-
-def predictions_per_shift(apply: Callable, params, x: np.ndarray, shifts: np.ndarray,
-                          circular: bool, batch_size: int = 512) -> np.ndarray:
-  """Predicted classes of every example at every shift.
+def shift_examples(x: jax.Array, offsets: jax.Array, circular: bool) -> jax.Array:
+  """Shifts each example by its own offset.
 
   Args:
-    apply: `apply(params, x [batch, *grid, channels]) -> logits [batch, classes]`.
-    params: the model's parameters.
-    x: `[n, *grid, channels]` test examples.
-    shifts: `[m, d]` int shifts.
+    x: `[batch, *grid, C]` examples.
+    offsets: `[batch, d]` int shifts, `d = len(grid)`; without wrap-around each entry's magnitude must
+      be below the grid's size along its axis.
     circular: wrap content around the grid, or drop what leaves it.
-    batch_size: examples per call.
 
   Returns:
-    `[m, n]` int predicted classes.
+    `[batch, *grid, C]`, example i moved by `offsets[i]`.
   """
-  predict = jax.jit(lambda p, xb: apply(p, xb).argmax(-1))
-  out = []
-  for s in np.asarray(shifts):
-    moved = translate.shift(x, s, circular)
-    out.append(np.concatenate([np.asarray(predict(params, moved[i:i + batch_size]))
-                               for i in range(0, len(moved), batch_size)]))
-  return np.stack(out)
+  grid = x.shape[1:-1]
+
+  def one(example, offset):
+    if circular:
+      return jnp.roll(example, tuple(offset[a] for a in range(len(grid))), tuple(range(len(grid))))
+    padded = jnp.pad(example, [(g, g) for g in grid] + [(0, 0)])
+    start = [g - offset[a] for a, g in enumerate(grid)] + [0]
+    return jax.lax.dynamic_slice(padded, start, example.shape)
+
+  return jax.vmap(one)(x, offsets)
 
 
-def shift_consistency(predictions: np.ndarray) -> float:
+def random_shifts(shifts: np.ndarray, circular: bool) -> Callable:
+  """An `augment(key, x)` for the engine: every example at a shift drawn uniformly from `shifts`.
+
+  Args:
+    shifts: `[m, d]` int, the allowed shifts.
+    circular: wrap content around the grid, or drop what leaves it.
+  """
+  table = jnp.asarray(shifts, jnp.int32)
+
+  def augment(key, x):
+    picks = jax.random.randint(key, (x.shape[0],), 0, table.shape[0])
+    return shift_examples(x, table[picks], circular)
+
+  return augment
+
+
+def consistency(predictions: jax.Array, num_classes: int) -> jax.Array:
   """Zhang (2019)'s consistency: how often two random shifts of one image get the same class.
 
   Computed exactly, as the mean over images of the fraction of ordered pairs of distinct shifts whose
@@ -69,15 +62,49 @@ def shift_consistency(predictions: np.ndarray) -> float:
 
   Args:
     predictions: `[m, n]` int, the class predicted for image j at shift i; `m >= 2`.
+    num_classes: the number of classes.
 
   Returns:
-    The consistency in [0, 1].
+    A scalar in [0, 1].
   """
-  m, _ = predictions.shape
+  m = predictions.shape[0]
   if m < 2:
     raise ValueError(f'predictions.shape={predictions.shape}: need at least 2 shifts')
-  counts = np.stack([(predictions == c).sum(0) for c in np.unique(predictions)])  # [classes, n]
-  return float(((counts * (counts - 1)).sum(0) / (m * (m - 1))).mean())
+  counts = jax.nn.one_hot(predictions, num_classes).sum(0)  # [n, classes]
+  return ((counts * (counts - 1)).sum(-1) / (m * (m - 1))).mean()
+
+
+def shift_evaluation(apply: Callable, shifts: np.ndarray, circular: bool, num_classes: int,
+                     batch_size: int = 500) -> Callable:
+  """An `evaluate(params, data)` for the engine: test accuracy at every shift, and consistency.
+
+  Args:
+    apply: the model's `apply(params, x) -> logits`.
+    shifts: `[m, d]` int test shifts.
+    circular: wrap content around the grid, or drop what leaves it.
+    num_classes: the number of classes.
+    batch_size: test examples per batch.
+
+  Returns:
+    `evaluate(params, data) -> {'accuracy_per_shift': [m], 'consistency': []}` on data's test set.
+  """
+  table = jnp.asarray(shifts, jnp.int32)
+
+  def evaluate(params, data):
+    x, y = data['x_test'], data['y_test']
+
+    def at(offset):
+      def predict(batch):
+        moved = shift_examples(batch, jnp.broadcast_to(offset, (batch.shape[0], offset.shape[0])),
+                               circular)
+        return apply(params, moved).argmax(-1)
+      return map_batches(predict, x, batch_size)
+
+    predictions = jax.lax.map(at, table)  # [m, n]
+    return {'accuracy_per_shift': (predictions == y[None]).mean(1),
+            'consistency': consistency(predictions, num_classes)}
+
+  return evaluate
 
 
 def seen_mask(shifts: np.ndarray, seen: np.ndarray) -> np.ndarray:

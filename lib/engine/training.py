@@ -2,16 +2,20 @@
 
 In the style of purejaxrl: initialisation, the optax optimizer, minibatch sampling and evaluation at
 intervals are one function of explicit inputs, so `jax.jit(jax.vmap(train))` trains many runs in one
-compiled program. The step loop is a `lax.scan` (steps between evaluations) inside a `lax.scan`
-(evaluation points), and the evaluation points are the outer scan's outputs.
+compiled program. The step loop is three nested `lax.scan`s: steps within a progress block (after which
+an optional host callback reports progress), blocks within an evaluation interval, and intervals, whose
+evaluations are the outer scan's outputs.
 
 A run's training subset is given as an index array padded to a common length `max_n` plus its true
 size `n`: minibatch indices are drawn uniformly from the first `n` entries, and the training metrics are
-masked means over them, so runs with different `n` share one program.
+masked means over them, so runs with different `n` share one program. Evaluation runs over fixed-size
+batches (`map_batches`), so memory does not grow with the number of examples evaluated.
 """
 
 import dataclasses
+import math
 import zlib
+from collections.abc import Callable
 
 import chex
 import jax
@@ -54,6 +58,9 @@ class TrainConfig:
     for name in ('batch_size', 'steps', 'eval_every'):
       if not isinstance(getattr(self, name), int):
         raise ValueError(f'{name}={getattr(self, name)!r}: must be an int')
+    for name in ('learning_rate', 'weight_decay'):
+      if not math.isfinite(getattr(self, name)):
+        raise ValueError(f'{name}={getattr(self, name)!r}: must be finite')
     if self.weight_decay < 0:
       raise ValueError(f'weight_decay={self.weight_decay!r}: must be non-negative')
     if self.steps % self.eval_every:
@@ -89,6 +96,30 @@ def run_key(seed, tag: int, n) -> jax.Array:
   return jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(seed), tag), n)
 
 
+def map_batches(fn: Callable, x, batch_size: int):
+  """`fn` over fixed-size batches of the leading axis of `x`, inside a compiled program.
+
+  Args:
+    fn: maps a pytree of `[batch_size, ...]` arrays to a pytree of `[batch_size, ...]` arrays.
+    x: a pytree of `[N, ...]` arrays (the same N).
+    batch_size: examples per call of `fn`; the last batch is padded by repeating example 0.
+
+  Returns:
+    `fn`'s outputs for all N examples, `[N, ...]`: one `lax.map` over `ceil(N / batch_size)` batches, so
+    only one batch of activations is live at a time.
+  """
+  num = jax.tree.leaves(x)[0].shape[0]
+  size = min(batch_size, num)
+  batches = -(-num // size)
+
+  def split(a):
+    pad = jnp.concatenate([a, jnp.broadcast_to(a[:1], (batches * size - num, *a.shape[1:]))])
+    return pad.reshape(batches, size, *a.shape[1:])
+
+  out = jax.lax.map(fn, jax.tree.map(split, x))
+  return jax.tree.map(lambda a: a.reshape(batches * size, *a.shape[2:])[:num], out)
+
+
 def _loss_and_correct(apply, params, x, y):
   """Per-example cross-entropy `[batch]` and correctness `[batch]`."""
   logits = apply(params, x)
@@ -96,7 +127,15 @@ def _loss_and_correct(apply, params, x, y):
   return loss, (jnp.argmax(logits, -1) == y).astype(jnp.float32)
 
 
-def make_train(model: Layer, config: TrainConfig, tag: int = 0, return_params: bool = False):
+def progress_block(eval_every: int, most: int = 100) -> int:
+  """Steps between progress reports: the largest divisor of `eval_every` that is at most `most`."""
+  return max(d for d in range(1, min(eval_every, most) + 1) if eval_every % d == 0)
+
+
+def make_train(model: Layer, config: TrainConfig, tag: int = 0, *, augment: Callable | None = None,
+               evaluate: Callable | None = None, optimizer: optax.GradientTransformation | None = None,
+               init: Callable | None = None, eval_batch_size: int = 500,
+               progress: Callable | None = None):
   """Builds the pure function that trains one run of `model` under `config`.
 
   Args:
@@ -104,7 +143,15 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0, return_params: b
     config: a validated TrainConfig.
     tag: folded into every run's key (e.g. `identity_tag(arch)`), so runs of different architectures
       with the same seed and n start from unrelated keys.
-    return_params: if True, `train` returns `(metrics, params)`, the parameters after the last step.
+    augment: optional `augment(key, x [batch, *grid, C]) -> x`, applied to every training minibatch.
+    evaluate: optional `evaluate(params, data) -> {name: array}`, applied to the final parameters;
+      its outputs join the returned metrics.
+    optimizer: replaces the optax optimizer that `config` names (its learning rate etc. are then the
+      optimizer's own).
+    init: optional `init(key, in_shape) -> params`, replacing `model.init`.
+    eval_batch_size: examples per evaluation batch.
+    progress: optional host function `progress(steps_done)`, called (through `jax.debug.callback`)
+      after every `progress_block(config.eval_every)` steps, with the steps this run has done.
 
   Returns:
     `train(seed, n, subset, data) -> metrics`, where
@@ -112,17 +159,20 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0, return_params: b
       n: int32 scalar, the run's training-set size, `1 <= n <= max_n`.
       subset: `[max_n]` int32 indices into `data['x_train']`; only the first `n` are used.
       data: `{'x_train': [N, *grid, C], 'y_train': [N], 'x_test': [M, *grid, C], 'y_test': [M]}`.
-      metrics: `{name: [num_evals] float32}` for each of METRICS, at `config.eval_steps`.
+      metrics: `{name: [num_evals] float32}` for each of METRICS, at `config.eval_steps`, plus the
+        outputs of `evaluate`.
   """
   config.validate()
-  optimizer = make_optimizer(config)
+  optimizer = optimizer if optimizer is not None else make_optimizer(config)
+  init = init if init is not None else (lambda key, shape: model.init(key, shape)[1])
   apply = model.apply
+  block = progress_block(config.eval_every)
 
   def train(seed, n, subset, data):
     chex.assert_rank([seed, n, subset], [0, 0, 1])
     key = run_key(seed, tag, n)
     init_key, batch_key = jax.random.split(key)
-    _, params = model.init(init_key, data['x_train'].shape[1:])
+    params = init(init_key, data['x_train'].shape[1:])
     opt_state = optimizer.init(params)
     used = jnp.arange(subset.shape[0]) < n  # [max_n]
 
@@ -131,28 +181,49 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0, return_params: b
 
     def step(carry, step_key):
       params, opt_state = carry
-      picks = jax.random.randint(step_key, (config.batch_size,), 0, n)
-      rows = subset[picks]
-      grads = jax.grad(loss_fn)(params, data['x_train'][rows], data['y_train'][rows])
+      rows = subset[jax.random.randint(step_key, (config.batch_size,), 0, n)]
+      x = data['x_train'][rows]
+      if augment is not None:
+        x = augment(jax.random.fold_in(step_key, 1), x)
+      grads = jax.grad(loss_fn)(params, x, data['y_train'][rows])
       updates, opt_state = optimizer.update(grads, opt_state, params)
       return (optax.apply_updates(params, updates), opt_state), None
 
-    def evaluate(params):
-      loss, correct = _loss_and_correct(apply, params, data['x_train'][subset],
-                                        data['y_train'][subset])
+    def metrics_at(params):
+      rows = jnp.where(used, subset, subset[0])
       count = jnp.maximum(used.sum(), 1)
-      test_loss, test_correct = _loss_and_correct(apply, params, data['x_test'], data['y_test'])
-      return {'train_loss': jnp.where(used, loss, 0).sum() / count,
-              'train_accuracy': jnp.where(used, correct, 0).sum() / count,
-              'test_loss': test_loss.mean(), 'test_accuracy': test_correct.mean()}
+      train_loss, train_correct = map_batches(
+          lambda r: _loss_and_correct(apply, params, data['x_train'][r], data['y_train'][r]), rows,
+          eval_batch_size)
+      num_test = data['y_test'].shape[0]
+      test_loss, test_correct = map_batches(
+          lambda b: _loss_and_correct(apply, params, *b), (data['x_test'], data['y_test']),
+          eval_batch_size)
+      return {'train_loss': jnp.where(used, train_loss, 0).sum() / count,
+              'train_accuracy': jnp.where(used, train_correct, 0).sum() / count,
+              'test_loss': test_loss.sum() / num_test, 'test_accuracy': test_correct.sum() / num_test}
 
-    def interval(carry, interval_key):
+    def run_block(carry, inputs):
+      block_index, keys = inputs
+      carry, _ = jax.lax.scan(step, carry, keys)
+      if progress is not None:
+        jax.debug.callback(progress, (block_index + 1) * block)
+      return carry, None
+
+    def interval(carry, inputs):
+      interval_index, interval_key = inputs
       step_keys = jax.random.split(interval_key, config.eval_every)
-      carry, _ = jax.lax.scan(step, carry, step_keys)
-      return carry, evaluate(carry[0])
+      blocks = config.eval_every // block
+      first = interval_index * blocks
+      carry, _ = jax.lax.scan(run_block, carry, (first + jnp.arange(blocks),
+                                                 step_keys.reshape(blocks, block, *step_keys.shape[1:])))
+      return carry, metrics_at(carry[0])
 
     interval_keys = jax.random.split(batch_key, config.num_evals)
-    (params, _), metrics = jax.lax.scan(interval, (params, opt_state), interval_keys)
-    return (metrics, params) if return_params else metrics
+    (params, _), metrics = jax.lax.scan(interval, (params, opt_state),
+                                        (jnp.arange(config.num_evals), interval_keys))
+    if evaluate is not None:
+      metrics.update(evaluate(params, data))
+    return metrics
 
   return train
