@@ -89,8 +89,9 @@ def test_unprepared_dataset_in_the_default_data_dir_gives_the_project_message(tm
     load_dataset('tfds:mnist')
   message = str(raised.value)
   assert f"'mnist' is not prepared: nothing readable in {tmp_path / 'default' / 'mnist'}" in message
-  assert ('On a machine with network access run `pip install tensorflow-datasets tensorflow && tfds build '
-          'mnist --file_format=array_record --data_dir=DIR`, copy DIR here and pass --data_dir=DIR') in message
+  assert ('On a machine with network access run `pip install tensorflow-datasets tensorflow && tfds '
+          'build mnist --file_format=array_record --data_dir=DIR`, copy DIR here and pass --data_dir=DIR'
+          ) in message
   assert isinstance(raised.value.__cause__, KeyError)  # the error TFDS raised, replaced
   assert not (tmp_path / 'default').exists()
 
