@@ -1,6 +1,6 @@
 """Has a fully connected layer learned locality and weight sharing? Scores of its weight rows.
 
-A first-layer FC unit u has weights `w_u[p, c]` over input positions p (on the input grid) and channels c.
+A first-layer FC unit u has weights `w_u[p, c]` over input positions p (on the grid) and channels c.
 
 - locality: the share of its weight energy `sum_c w_u[p, c]^2` inside its best window of `window`
   consecutive positions (per grid dimension). 1 for a unit of a convolution with that kernel; about

@@ -77,13 +77,11 @@ def field_extent(field: np.ndarray, in_grid: Sequence[int]) -> np.ndarray:
     field: `[N_out, N_in]` bool, e.g. from `compose_masks`.
     in_grid: the input grid, `prod(in_grid) == N_in`.
   """
-  coords = np.stack(np.unravel_index(np.arange(field.shape[1]), tuple(in_grid)), axis=-1)
-  extent = np.zeros((field.shape[0], len(in_grid)), np.int64)
-  for q, row in enumerate(field):
-    if row.any():
-      seen = coords[row]
-      extent[q] = seen.max(0) - seen.min(0) + 1
-  return extent
+  coords = np.stack(np.unravel_index(np.arange(field.shape[1]), tuple(in_grid)), axis=-1)  # [N_in, d]
+  seen = field[:, :, None]
+  last = np.where(seen, coords[None], -1).max(1)
+  first = np.where(seen, coords[None], np.iinfo(np.int64).max).min(1)
+  return np.where(field.any(1, keepdims=True), last - first + 1, 0)
 
 
 def closed_form_extent(kernels: Sequence[int], strides: Sequence[int],

@@ -1,8 +1,8 @@
 """The tied, masked subspace of a dense network, and training inside it.
 
-A tied pattern P (a convolution, K_P blocks) sits inside an untied pattern Q (the dense layer of the same
-grids, K_Q blocks, one per kept (q, p)) when Q's mask covers P's. Each of Q's blocks then is either one of
-P's blocks or structurally zero, so the embedding
+A tied pattern P (a convolution, K_P blocks) sits inside an untied pattern Q (the dense layer of the
+same grids, K_Q blocks, one per kept (q, p)) when Q's mask covers P's. Each of Q's blocks then is either
+one of P's blocks or structurally zero, so the embedding
 
     to_dense(theta)[b] = theta[source[b]]   (0 where source[b] = -1)    [K_P, C_in, C_out] -> [K_Q, ...]
 
@@ -10,8 +10,8 @@ is a copy map: W_Q = to_dense(theta) is the dense-equivalent matrix of P (`contr
 Its transpose, `tie_sum`, sums a dense gradient over each of P's tied sets, restricted to P's mask: the
 gradient identity `grad_theta L(to_dense(theta)) = tie_sum(grad_W L)`. Hence one SGD step on theta is the
 step on W whose gradient is replaced by `to_dense(tie_sum(g))`; and since to_dense only copies entries,
-elementwise optimizers (Adam: moments, square roots, divisions) commute with it as well. Training a CNN is
-projected training of its dense-equivalent FC net, step for step (`projected`).
+elementwise optimizers (Adam: moments, square roots, divisions) commute with it as well. Training a CNN
+is projected training of its dense-equivalent FC net, step for step (`projected`).
 
 Biases follow the same rule: a tied bias `[C_out]` is copied to every output position of an untied one
 `[*out_grid, C_out]`.

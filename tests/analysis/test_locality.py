@@ -9,6 +9,15 @@ from lib.analysis import locality
 from lib.core import contraction, patterns
 
 
+@pytest.fixture(autouse=True, scope='module')
+def _fast_compiles():
+  """Tiny programs: XLA's optimizations cost more compile time than they save; numerics unchanged."""
+  previous = jax.config.read('jax_disable_most_optimizations')
+  jax.config.update('jax_disable_most_optimizations', True)
+  yield
+  jax.config.update('jax_disable_most_optimizations', previous)
+
+
 def _conv_rows(grid=40, kernel=5, channels=3, seed=0):
   """The rows of a convolution's dense-equivalent matrix: `[N_out * C_out, grid, 1]`."""
   pattern = patterns.convolution((grid,), kernel, padding='SAME')
@@ -44,9 +53,9 @@ def test_locality_of_spread_and_concentrated_rows():
   rows = np.zeros((2, 20, 2), np.float32)
   rows[0] = 1.0  # uniform over every position
   rows[1, 7:10] = np.array([[1.0, -2.0], [3.0, 0.5], [-1.0, 1.0]])
-  scores = locality.locality_score(jnp.asarray(rows), (4,))
+  scores, (start, patch) = jax.jit(lambda r: (locality.locality_score(r, (4,)),
+                                               locality.best_windows(r[1:], (4,))))(rows)
   np.testing.assert_allclose(scores, [4 / 20, 1.0], atol=1e-6)
-  start, patch = locality.best_windows(jnp.asarray(rows[1:]), (4,))
   assert int(start[0, 0]) in (6, 7)
   np.testing.assert_allclose(np.asarray(patch).sum(), rows[1].sum(), atol=1e-6)
 
