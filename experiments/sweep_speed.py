@@ -1,7 +1,7 @@
 """Benchmark: trained MNIST-1D paper CNNs per minute, this engine (vmapped runs) vs a per-step jit loop.
 
-Both train the paper's CNN with its protocol (Adam 1e-2, batch 100, 6000 steps; the lib.sweep_flags
-flags change it) on all 4000 training signals, in this one process, with one evaluation at the end.
+Both train the paper's CNN with its protocol (Adam 1e-2, batch 100, 6000 steps; the training flags
+change it) on all 4000 training signals, in this one process, with one evaluation at the end.
 The engine trains --runs runs in one compiled program (`lax.scan` over steps, `vmap` over runs,
 sharded over the local devices); the baseline is the usual JAX style, a `@jax.jit` step function
 called from a Python loop with minibatches sampled by NumPy, for --loop_runs models one after the
@@ -22,15 +22,15 @@ from absl import flags
 from flax import linen
 
 from experiments import sweep_flags
-from lib.core import models
-from lib.engine import sharding, sweep, training
 from lib.data import load_dataset
+from lib.engine import experiment, grids, protocols, sharding, training
 
-ARCH = 'mnist1d_cnn'
+sweep_flags.define_dataset('mnist1d', 'Only mnist1d: the benchmark trains the paper\'s CNN.')
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/sweep_speed', 'Where sweep_speed.json is written.')
-_RUNS = flags.DEFINE_integer('runs', 16, 'Runs trained together by the engine.')
-_LOOP_RUNS = flags.DEFINE_integer('loop_runs', 1, 'Models trained one by one by the jitted loop.')
+_RUNS = flags.DEFINE_integer('runs', 16, 'Runs trained together by the engine.', lower_bound=1)
+_LOOP_RUNS = flags.DEFINE_integer('loop_runs', 1, 'Models trained one by one by the jitted loop.',
+                                  lower_bound=1)
 _LOOP_LAYERS = flags.DEFINE_multi_enum('loop_layers', ['ours', 'flax'], ['ours', 'flax'],
                                        "The loop's CNN: this project's layers (the engine's model) "
                                        'and/or flax.linen.Conv.')
@@ -39,31 +39,27 @@ _REPEATS = flags.DEFINE_integer('repeats', 2, 'Timed repetitions of each, interl
 
 
 def engine_trainer(data, runs: int, config: training.TrainConfig, method: str):
-  """Compiles the engine's program for `runs` CNNs.
+  """Compiles the engine's program for `runs` CNNs, each on the whole training set.
 
   Returns:
     `(compile_s, train)`: `train()` trains every run once and returns `(seconds, test accuracies)`.
   """
-  spec = sweep.SweepSpec(archs=(ARCH,), sizes=(data.x_train.shape[0],), seeds=tuple(range(runs)),
-                         train=config, method=method)
-  spec.validate(data)
+  num = len(data.y_train)
+  group = experiment.Group(
+      name='cnn', model=protocols.model('cnn', 'mnist1d', data.num_classes, method), train=config,
+      data=grids.arrays(data), runs=tuple({'arch': 'cnn', 'n': num, 'seed': s} for s in range(runs)))
   mesh = sharding.run_mesh()
-  width = sharding.padded_size(runs, mesh)
-  arrays = {k: sharding.replicate(v, mesh) for k, v in sweep.prepare_data(spec, data).items()}
-  model = models.by_name(ARCH, data.num_classes, method=method)
-  train = training.make_train(model, config, training.identity_tag(ARCH))
-  args = (sharding.shard_runs(sharding.pad_runs(np.arange(runs, dtype=np.int32), width), mesh),
-          sharding.shard_runs(np.full(width, data.x_train.shape[0], np.int32), mesh),
-          sharding.shard_runs(np.tile(np.arange(data.x_train.shape[0], dtype=np.int32),
-                                      (width, 1)), mesh), arrays)
   tic = time.time()
-  compiled = jax.jit(jax.vmap(train, in_axes=(0, 0, 0, None))).lower(*args).compile()
+  program = experiment.Program(group, experiment.Options(chunk_size=runs, memory_budget_gb=1e3),
+                               mesh, experiment.place(group, mesh))
   compile_s = time.time() - tic
+  args = (np.arange(runs, dtype=np.int32), np.full(runs, num, np.int32),
+          experiment.subsets(group, list(group.runs)))
 
   def run_all():
     tic = time.time()
-    curves = sharding.to_host(compiled(*args))
-    return time.time() - tic, curves['test_accuracy'][:runs, -1].tolist()
+    metrics = program(*args)
+    return time.time() - tic, metrics['test_accuracy'][:runs, -1].tolist()
 
   return compile_s, run_all
 
@@ -82,7 +78,7 @@ class FlaxCNN(linen.Module):
 def loop_model(layers: str, num_classes: int, method: str) -> tuple:
   """`(init(key, in_shape) -> (out_shape, params), apply)` of the loop's CNN: 'ours' or 'flax'."""
   if layers == 'ours':
-    model = models.by_name(ARCH, num_classes, method=method)
+    model = protocols.model('cnn', 'mnist1d', num_classes, method)
     return model.init, model.apply
   module = FlaxCNN(num_classes)
   return (lambda key, in_shape: (None, module.init(key, np.zeros((1, *in_shape), np.float32))),
@@ -145,10 +141,10 @@ def _rate(name: str, runs: int, compile_s: float, timings: list[tuple[float, lis
 def main(argv):
   del argv
   sweep_flags.configure_devices()
-  for name, flag in (('runs', _RUNS), ('loop_runs', _LOOP_RUNS), ('repeats', _REPEATS)):
-    if flag.value < 1:
-      raise ValueError(f'{name}={flag.value!r}: must be positive')
-  config = sweep_flags.train_config(eval_every=sweep_flags.STEPS.value)
+  if flags.FLAGS.dataset != 'mnist1d':
+    raise ValueError(f'dataset={flags.FLAGS.dataset!r}: sweep_speed trains the MNIST-1D paper\'s CNN '
+                     'on mnist1d only')
+  config = sweep_flags.train_config(eval_every=flags.FLAGS.steps)
   data = load_dataset('mnist1d')
   engine_compile_s, engine = engine_trainer(data, _RUNS.value, config, sweep_flags.METHOD.value)
   loops = {name: loop_trainer(data, _LOOP_RUNS.value, config, sweep_flags.METHOD.value, name)

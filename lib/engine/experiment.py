@@ -157,11 +157,37 @@ def make_record(run: dict, metrics: dict, train: training.TrainConfig, extra: di
   return record
 
 
-class _Program:
-  """One group's compiled, vmapped, sharded training program at a chosen chunk width."""
+def place(group: Group, mesh, placed: dict | None = None) -> dict:
+  """The group's data replicated on every device of `mesh`; `placed` caches arrays shared by groups."""
+  placed = {} if placed is None else placed
+  data = {}
+  for name, array in group.data.items():
+    if id(array) not in placed:
+      placed[id(array)] = sharding.replicate(np.asarray(array), mesh)
+    data[name] = placed[id(array)]
+  return data
 
-  def __init__(self, group: Group, options: Options, mesh, data, tracker: progress.Tracker):
+
+class Program:
+  """One group's compiled, vmapped, sharded training program at a chosen chunk width.
+
+  Args:
+    group: the runs.
+    options: chunk size, memory budget, evaluation batch.
+    mesh: the device mesh (`sharding.run_mesh()`).
+    data: the group's data on the mesh (`place`).
+    tracker: receives compile time and progress; None for none.
+
+  Attributes:
+    width: runs per call (a multiple of the device count): the most that `options` allows whose
+      estimated memory fits the budget.
+    compiled: the compiled program.
+  """
+
+  def __init__(self, group: Group, options: Options, mesh, data,
+               tracker: progress.Tracker | None = None):
     self.mesh, self.data = mesh, data
+    tracker = tracker if tracker is not None else progress.Tracker(len(group.runs), 0)
 
     def report(steps):
       interrupt.check()
@@ -209,7 +235,9 @@ class _Program:
     per_run = devices * (stats.temp_size_in_bytes + stats.output_size_in_bytes) / width
     return float(fixed), float(per_run)
 
-  def __call__(self, seeds, sizes, index):
+  def __call__(self, seeds: np.ndarray, sizes: np.ndarray, index: np.ndarray) -> dict:
+    """Trains a chunk: `seeds [r]`, `sizes [r]`, `index [r, max_n]` with r <= width; returns the
+    metrics on the host, `{name: [width, ...]}` (rows past r are padding)."""
     put = lambda a: sharding.shard_runs(sharding.pad_runs(a, self.width), self.mesh)
     out = self.compiled(put(seeds), put(sizes), put(index), self.data)
     return sharding.to_host(out)
@@ -278,12 +306,7 @@ def _train(pending, work, config, options, total, already, writer):
   quiet = std_logging.getLogger('jax._src.callback')
   with interrupt.catching_sigint():
     for group, runs in pending:
-      data = {}
-      for name, array in group.data.items():
-        if id(array) not in placed:
-          placed[id(array)] = sharding.replicate(np.asarray(array), mesh)
-        data[name] = placed[id(array)]
-      program = _Program(group, options, mesh, data, tracker)
+      program = Program(group, options, mesh, place(group, mesh, placed), tracker)
       for chunk in _chunks(runs, program.width):
         tracker.start_chunk(group.name, _label(group, chunk), len(chunk))
         tic = time.time()

@@ -1,6 +1,5 @@
 """Shared fixtures for the engine tests: a small slice of MNIST-1D, and tiny images."""
 
-import jax
 import pytest
 
 from lib.data import Dataset, load_dataset
@@ -21,11 +20,3 @@ def tiny_images() -> Dataset:
   return Dataset('digits[:100]', full.x_train[:100], full.y_train[:100], full.x_test[:40],
                  full.y_test[:40], full.num_classes)
 
-
-@pytest.fixture(autouse=True, scope='module')
-def _fast_compiles():
-  """Tiny programs: XLA's optimizations cost more compile time than they save; numerics unchanged."""
-  previous = jax.config.read('jax_disable_most_optimizations')
-  jax.config.update('jax_disable_most_optimizations', True)
-  yield
-  jax.config.update('jax_disable_most_optimizations', previous)

@@ -132,11 +132,8 @@ def test_memory_budget_narrows_chunks_for_bigger_models(small_data):
         name='fc', model=models.mnist1d_mlp(hidden=hidden), train=TINY,
         data=grids.arrays(small_data),
         runs=tuple({'arch': 'fc', 'n': 10, 'seed': s} for s in range(8)))
-    data = {k: experiment.sharding.replicate(v, mesh) for k, v in group.data.items()}
-    program = experiment._Program(group, experiment.Options(chunk_size=8,
-                                                            memory_budget_gb=budget_gb),
-                                  mesh, data, experiment.progress.Tracker(8, 0))
-    return program.width
+    options = experiment.Options(chunk_size=8, memory_budget_gb=budget_gb)
+    return experiment.Program(group, options, mesh, experiment.place(group, mesh)).width
 
   assert width(16, 1.0) == 8
   assert width(2048, 0.05) < 8

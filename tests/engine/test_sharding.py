@@ -11,20 +11,21 @@ import sys
 
 import numpy as np
 
-from lib.engine import sharding, sweep, training
-
-TINY = training.TrainConfig(steps=4, eval_every=2, batch_size=8)
-SPEC = sweep.SweepSpec(archs=('mnist1d_mlp',), sizes=(10, 40), seeds=(0, 1, 2), train=TINY)
+from lib.data import load_dataset
+from lib.engine import experiment, grids, sharding, training
 
 CHILD = """
 import json, sys
 import jax
-from lib.engine import sweep, training
+from lib.data import load_dataset
+from lib.engine import experiment, grids, training
 assert jax.device_count() == 8, jax.devices()
-spec = sweep.SweepSpec(archs=('mnist1d_mlp',), sizes=(10, 40), seeds=(0, 1, 2),
-                       train=training.TrainConfig(steps=4, eval_every=2, batch_size=8))
-records = sweep.run_sweep(spec, sys.argv[1], chunk_size=4)
-print(json.dumps([[r['n'], r['seed'], r['num_devices'], r['curves']] for r in records]))
+jax.config.update('jax_disable_most_optimizations', True)  # as in the parent (conftest)
+groups = grids.standard_groups(load_dataset('mnist1d'), 'mnist1d', ['fc'], [10, 40], [0, 1, 2],
+                               training.TrainConfig(steps=4, eval_every=2, batch_size=8))
+records = experiment.run(groups, sys.argv[1], {}, experiment.Options(chunk_size=4))
+print(json.dumps([[r['n'], r['seed'], r['provenance']['num_devices'], r['curves']]
+                  for r in records]))
 """
 
 
@@ -33,8 +34,10 @@ def _by_run(rows):
 
 
 def test_eight_devices_match_one(tmp_path):
-  ours = sweep.run_sweep(SPEC, tmp_path / 'one', chunk_size=4)
-  assert ours[0]['num_devices'] == 1
+  groups = grids.standard_groups(load_dataset('mnist1d'), 'mnist1d', ['fc'], [10, 40], [0, 1, 2],
+                                 training.TrainConfig(steps=4, eval_every=2, batch_size=8))
+  ours = experiment.run(groups, tmp_path / 'one', {}, experiment.Options(chunk_size=4))
+  assert ours[0]['provenance']['num_devices'] == 1
   env = {**os.environ, 'XLA_FLAGS': '--xla_force_host_platform_device_count=8',
          'JAX_PLATFORMS': 'cpu'}
   child = subprocess.run([sys.executable, '-c', CHILD, str(tmp_path / 'eight')], env=env,
@@ -58,10 +61,9 @@ def test_pad_runs_repeats_the_last_entry():
   assert sharding.padded_size(5, mesh) % mesh.devices.size == 0
 
 
-def test_chunks_are_even_and_fit_the_devices():
-  mesh = sharding.run_mesh()
-  devices = mesh.devices.size
-  for runs, size in [(21, 16), (5, 16), (16, 16), (33, 8)]:
-    width = sweep.chunk_width(runs, size, mesh)
-    assert width % devices == 0
-    assert -(-runs // width) == -(-runs // size)
+def test_chunks_are_even():
+  for runs, width in [(21, 16), (5, 16), (16, 16), (33, 8)]:
+    chunks = experiment._chunks(list(range(runs)), width)
+    assert len(chunks) == -(-runs // width) and max(map(len, chunks)) <= width
+    assert max(map(len, chunks)) - min(map(len, chunks)) <= 1 or len(chunks) == 1
+    assert sum(chunks, []) == list(range(runs))

@@ -56,11 +56,11 @@ def test_tiny_run_writes_every_file(tmp_path):
   done = launch('permutation', f'--workdir={workdir}', '--dataset=digits', '--archs=fc,cnn',
                 '--sizes=20', '--num_seeds=1', '--steps=4', '--eval_every=2', '--batch_size=8')
   assert done.returncode == 0, done.stderr[-3000:]
-  for name in ('summary.csv', 'summary.md', 'permutation.png', 'permuted/results.jsonl',
-               'unpermuted/results.jsonl'):
+  for name in ('summary.csv', 'summary.md', 'permutation.png', 'results.jsonl'):
     assert (workdir / name).stat().st_size > 0, name
-  record = json.loads((workdir / 'permuted/results.jsonl').read_text().splitlines()[0])
-  assert record['config']['permute_pixels'] and record['config']['dataset'] == 'digits'
+  records = [json.loads(line) for line in (workdir / 'results.jsonl').read_text().splitlines()]
+  assert sorted(r['permuted'] for r in records) == [False, False, True, True]
+  assert records[0]['config']['dataset'] == 'digits'
   table = (workdir / 'summary.md').read_text()
   assert '| fc | 20 | 1 |' in table and '| cnn | 20 | 1 |' in table
 
