@@ -43,3 +43,225 @@ def dense_matrices(panels: Sequence[tuple[str, np.ndarray]], path: os.PathLike,
   if title:
     fig.suptitle(title)
   _save(fig, path)
+
+
+def _sorted_maps(maps: np.ndarray) -> np.ndarray:
+  """`[units, positions]` maps, each scaled to peak 1, sorted by peak position."""
+  maps = maps / np.maximum(maps.max(-1, keepdims=True), 1e-30)
+  return maps[np.argsort(maps.argmax(-1), kind='stable')]
+
+
+def receptive_fields(depths, init: dict, trained: dict, facts: dict, result: dict,
+                     fc_maps: np.ndarray, fc_init: np.ndarray, path: os.PathLike) -> None:
+  """Effective vs theoretical receptive fields of conv stacks, and an FC net's unit gradient maps.
+
+  Args:
+    depths: the stack depths.
+    init: `{depth: [seeds, positions]}` effective fields at initialisation.
+    trained: `{depth: [seeds, positions]}` effective fields after training.
+    facts: `experiments.receptive_field.theory` output.
+    result: `experiments.receptive_field.analyse` output.
+    fc_maps: `[seeds, units, positions]` the trained FC net's unit gradient maps.
+    fc_init: the same at initialisation.
+    path: the image file to write.
+  """
+  fig, axes = plt.subplots(2, 3, figsize=(15, 8.4))
+  colors = plt.rcParams['axes.prop_cycle'].by_key()['color'] * 4
+  ax = axes[0, 0]
+  for depth, color in zip(depths, colors):
+    for fields, style, label in ((init, '--', 'init'), (trained, '-', 'trained')):
+      mean = np.asarray(fields[depth]).mean(0)
+      offset = np.arange(mean.size) - mean.size // 2
+      ax.plot(offset, mean / mean.max(), style, color=color,
+              label=f'depth {depth} {label}' if style == '-' or depth == depths[0] else None)
+  ax.set_xlabel('input position - centre')
+  ax.set_ylabel('mean |d y_centre / d x| (peak 1)')
+  ax.set_title('Effective fields (dashed: init, solid: trained)', fontsize='small')
+  ax.legend(fontsize='x-small')
+  ax = axes[0, 1]
+  for key, marker, name in (('width_init', 'o', 'ERF at init'), ('width_trained', 's', 'ERF trained')):
+    widths = result[key]
+    exponent = result[key.replace('width', 'exponent')]
+    ax.errorbar(depths, [widths[d].mean() for d in depths], [widths[d].std() for d in depths],
+                marker=marker, capsize=3,
+                label=f'{name}: a = {exponent.mean():.2f} +- {exponent.std():.2f}')
+  theory = [np.sqrt((facts['closed_form'][d - 1] ** 2 - 1) / 12) for d in depths]
+  ax.plot(depths, theory, 'k:', label=f"theoretical field: a = {result['theory_exponent']:.2f}")
+  ax.set_xscale('log')
+  ax.set_yscale('log')
+  ax.set_xlabel('depth')
+  ax.set_ylabel('width (std of the field, positions)')
+  ax.set_title('width ~ depth^a (spread over seeds)', fontsize='small')
+  ax.legend(fontsize='x-small')
+  ax.grid(True, which='both', alpha=0.3)
+  ax = axes[0, 2]
+  all_depths = np.arange(1, len(facts['composed']) + 1)
+  ax.plot(all_depths, facts['closed_form'], 'k-', label='closed form 1 + sum (k-1) d prod s')
+  ax.plot(all_depths, facts['composed'], 'o', ms=4, mfc='none', label='composed masks (centre unit)')
+  size = fc_maps.shape[-1]
+  ax.axhline(size, color='grey', ls='--', label=f'input ({size} positions)')
+  if facts['covering_depth'] is not None:
+    ax.axvline(facts['covering_depth'], color='grey', ls=':',
+               label=f"covers the input from depth {facts['covering_depth']}")
+  ax.set_xlabel('depth')
+  ax.set_ylabel('theoretical field extent (positions)')
+  ax.set_title('Theoretical field of 3-tap stacks', fontsize='small')
+  ax.legend(fontsize='x-small')
+  ax.grid(True, alpha=0.3)
+  for ax, maps, name in ((axes[1, 0], fc_maps[0], 'trained'), (axes[1, 1], fc_init[0], 'at init')):
+    ax.imshow(_sorted_maps(np.asarray(maps)), aspect='auto', cmap='viridis', interpolation='nearest')
+    ax.set_xlabel('input position')
+    ax.set_ylabel('hidden unit (sorted by peak)')
+    ax.set_title(f'FC (MLP) 2nd hidden layer, |d unit / d x|, {name}', fontsize='small')
+  ax = axes[1, 2]
+  ax.hist([result['fc_unit_locality'], result['fc_unit_locality_init']], bins=20,
+          label=['trained', 'at init'])
+  ax.set_xlabel('share of gradient mass in the best 17-position window')
+  ax.set_ylabel('FC hidden units (all seeds)')
+  ax.legend(fontsize='x-small')
+  _save(fig, path)
+
+
+def _mean_std(records: list[dict], x_key: str, y_key: str):
+  """`(x, mean, std)` of `y_key` over records grouped by `x_key`, sorted by x."""
+  xs = sorted({r[x_key] for r in records})
+  values = [[r[y_key] for r in records if r[x_key] == x and r.get(y_key) is not None] for x in xs]
+  return (np.array(xs, float), np.array([np.mean(v) for v in values]),
+          np.array([np.std(v) for v in values]))
+
+
+def _band(ax, x, mean, std, label, style='o-', color=None):
+  line, = ax.plot(x, mean, style, label=label, color=color)
+  ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+  return line
+
+
+def _rows_image(ax, rows: np.ndarray, title: str) -> None:
+  """First-layer rows `[units, positions]` as |w| scaled per unit, sorted by the peak position."""
+  ax.imshow(_sorted_maps(np.abs(rows)), aspect='auto', cmap='viridis', interpolation='nearest')
+  ax.set_xlabel('input position')
+  ax.set_ylabel('first-layer unit (sorted by peak)')
+  ax.set_title(title, fontsize='small')
+
+
+def learned_locality(records: list[dict], baseline: dict, path: os.PathLike) -> None:
+  """Locality vs n (with/without shifts), eFCN accuracy and distance vs t, beta-LASSO vs steps.
+
+  Args:
+    records: `experiments.learned_locality` records (fields 'part', 'arch', ...).
+    baseline: the scores at initialisation (`baseline_scores`).
+    path: the image file to write.
+  """
+  fig, axes = plt.subplots(2, 3, figsize=(15, 8.4))
+  part = lambda name: [r for r in records if r['part'] == name]
+  ax = axes[0, 0]
+  for shifted in (False, True):
+    mine = [r for r in part('locality') if r['shifted'] == shifted]
+    if not mine:
+      continue
+    tag = ' (shift-augmented)' if shifted else ''
+    _band(ax, *_mean_std(mine, 'n', 'locality'), f'locality{tag}', 'o-' if not shifted else 'o--')
+    _band(ax, *_mean_std(mine, 'n', 'tying'), f'tying{tag}', 's-' if not shifted else 's--')
+  ax.axhline(baseline['mlp']['locality'], color='grey', ls=':', label='locality at init')
+  ax.axhline(baseline['mlp']['tying'], color='black', ls=':', label='tying at init')
+  ax.set_xscale('log')
+  ax.set_xlabel('training examples n')
+  ax.set_ylabel('score (1 = a convolution)')
+  ax.set_title('MLP first layer (Adam): locality and tying', fontsize='small')
+  ax.legend(fontsize='x-small')
+  ax = axes[0, 1]
+  efcn = [r for r in part('efcn') if r['arch'] == 'efcn']
+  if efcn:
+    x, mean, std = _mean_std(efcn, 't', 'test_accuracy')
+    _band(ax, x, 100 * mean, 100 * std, 'eFCN (CNN for t steps, then free)')
+    fc = [r for r in part('efcn') if r['arch'] == 'fc_dense']
+    if fc:
+      acc = 100 * np.array([r['test_accuracy'] for r in fc])
+      ax.axhspan(acc.mean() - acc.std(), acc.mean() + acc.std(), color='grey', alpha=0.3)
+      ax.axhline(acc.mean(), color='grey', label='same FC net, its own init')
+    ax.set_xscale('symlog', linthresh=max(1.0, float(np.min(x[x > 0])) if (x > 0).any() else 1.0))
+    ax.set_xlabel('t (steps trained as the CNN; the last = the CNN)')
+    ax.set_ylabel('test accuracy (%)')
+    twin = ax.twinx()
+    x, mean, std = _mean_std(efcn, 't', 'distance')
+    _band(twin, x, mean, std, 'distance from the subspace', 's--', color='tab:red')
+    twin.set_ylabel('||W - P(W)|| / ||W||', color='tab:red')
+    ax.legend(fontsize='x-small', loc='lower left')
+    twin.legend(fontsize='x-small', loc='lower right')
+  ax.set_title("eFCN (d'Ascoli et al. 2019)", fontsize='small')
+  ax = axes[0, 2]
+  lasso = [r for r in part('beta_lasso') if r['arch'] == 'fc_beta_lasso']
+  if lasso:
+    _band(ax, *_mean_std(lasso, 'steps', 'locality'), 'beta-LASSO locality')
+    sgd = [r for r in part('beta_lasso') if r['arch'] == 'fc_sgd']
+    if sgd:
+      _band(ax, *_mean_std(sgd, 'steps', 'locality'), 'SGD locality', 'D')
+    ax.axhline(baseline['mlp']['locality'], color='grey', ls=':', label='at init')
+    twin = ax.twinx()
+    _band(twin, *_mean_std(lasso, 'steps', 'zero_fraction'), 'beta-LASSO zero weights', 's--',
+          color='tab:red')
+    twin.set_ylabel('share of first-layer weights exactly 0', color='tab:red')
+    twin.set_ylim(0, 1)
+    ax.set_xlabel('training steps')
+    ax.set_ylabel('locality score')
+    ax.legend(fontsize='x-small', loc='upper left')
+    twin.legend(fontsize='x-small', loc='lower right')
+  ax.set_title('beta-LASSO (Neyshabur 2020) on the MLP', fontsize='small')
+  pictures = []
+  for arch, name in (('fc_beta_lasso', 'beta-LASSO'), ('fc_sgd', 'SGD')):
+    mine = [r for r in part('beta_lasso') if r['arch'] == arch and 'rows' in r]
+    if mine:
+      last = max(r['steps'] for r in mine)
+      first = min((r for r in mine if r['steps'] == last), key=lambda r: r['seed'])
+      pictures.append((np.asarray(first['rows']), f'{name}, {last} steps: |first-layer weights|'))
+  for ax, (rows, title) in zip(axes[1, :2], pictures):
+    _rows_image(ax, rows, title)
+  ax = axes[1, 2]
+  def at_most(rows, key):
+    return [r for r in rows if r[key] == max(x[key] for x in rows)] if rows else []
+
+  sgd = [r for r in part('beta_lasso') if r['arch'] == 'fc_sgd']
+  adam = [r for r in part('locality') if not r['shifted']]
+  bars = [(name, [100 * r['test_accuracy'] for r in rows]) for name, rows in (
+      ('MLP, Adam', at_most(adam, 'n')), ('MLP, SGD', sgd), ('MLP, beta-LASSO', at_most(lasso, 'steps')),
+      ('CNN', at_most(efcn, 't'))) if rows]
+  if bars:
+    ax.bar(range(len(bars)), [np.mean(v) for _, v in bars], yerr=[np.std(v) for _, v in bars],
+           capsize=3)
+    ax.set_xticks(range(len(bars)), [name for name, _ in bars], fontsize='small')
+    ax.set_ylabel('test accuracy (%)')
+    ax.set_title('Where beta-LASSO lands between the MLP and the CNN', fontsize='small')
+  for ax in axes[1, len(pictures):2]:
+    ax.axis('off')
+  _save(fig, path)
+
+
+def budgets(table: list[dict], path: os.PathLike) -> None:
+  """Test accuracy against budget: a panel per (dataset, kind), a colour per family, solid widest,
+  dashed deepest; error bars are the std over seeds.
+
+  Args:
+    table: `experiments.budget.rows` output.
+    path: the image file to write.
+  """
+  datasets = list(dict.fromkeys(r['dataset'] for r in table))
+  kinds = list(dict.fromkeys(r['kind'] for r in table))
+  fig, axes = plt.subplots(len(datasets), len(kinds), figsize=(6 * len(kinds), 4.2 * len(datasets)),
+                           squeeze=False)
+  colors = dict(zip(('fc', 'lcn', 'cnn'), plt.rcParams['axes.prop_cycle'].by_key()['color']))
+  for ax, (dataset, kind) in zip(axes.ravel(), [(d, k) for d in datasets for k in kinds]):
+    for family, color in colors.items():
+      for shape, style in (('widest', 'o-'), ('deepest', 's--')):
+        mine = sorted((r for r in table if (r['dataset'], r['kind'], r['family'], r['shape']) ==
+                       (dataset, kind, family, shape) and r['runs']), key=lambda r: r['budget'])
+        if mine:
+          ax.errorbar([r['budget'] for r in mine], [100 * r['test_accuracy_mean'] for r in mine],
+                      [100 * r['test_accuracy_std'] for r in mine], fmt=style, color=color,
+                      capsize=3, label=f'{family.upper()} {shape}')
+    ax.set_xscale('log')
+    ax.set_xlabel('budget: ' + ('free parameters' if kind == 'params' else 'multiply-adds / example'))
+    ax.set_ylabel('test accuracy (%)')
+    ax.set_title(f'{dataset}, fixed {kind} budget', fontsize='small')
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend(fontsize='x-small')
+  _save(fig, path)

@@ -154,3 +154,26 @@ def fit_exponent(depths: Sequence[float], widths: Sequence[float]) -> float:
   """The slope a of `log width = a log depth + b` (least squares)."""
   slope, _ = np.polyfit(np.log(np.asarray(depths, float)), np.log(np.asarray(widths, float)), 1)
   return float(slope)
+
+
+def unit_gradient_maps(features: Layer, params, x: jax.Array) -> jax.Array:
+  """How much each input position moves each output unit: `mean over the batch of |d unit / d x|`.
+
+  The effective receptive field of every unit at once, for feature maps without a grid (an FC net's
+  hidden layer) or small ones.
+
+  Args:
+    features: `apply(params, x [batch, *grid, C]) -> [batch, *out_shape]`.
+    params: its parameters.
+    x: `[batch, *grid, C]` inputs.
+
+  Returns:
+    `[units, *grid]`, units = prod(out_shape), summed over input channels.
+  """
+  def one(example):
+    return features.apply(params, example[None])[0]
+
+  jacobian = jax.vmap(jax.jacrev(one))(x)  # [batch, *out_shape, *grid, C]
+  out_rank = jacobian.ndim - x.ndim
+  maps = jnp.abs(jacobian).sum(-1).mean(0)  # [*out_shape, *grid]
+  return maps.reshape(-1, *maps.shape[out_rank:])

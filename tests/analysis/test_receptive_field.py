@@ -108,3 +108,11 @@ def test_widths_and_exponents():
   assert float(rf.field_width(point)) == 0.0
   depths = [2, 4, 8, 16]
   assert rf.fit_exponent(depths, [3 * math.sqrt(d) for d in depths]) == pytest.approx(0.5)
+
+
+def test_unit_gradient_maps_of_a_linear_layer_are_its_weights():
+  dense = layers.serial(layers.Flatten, layers.Dense(3, use_bias=False))
+  kernel = np.random.default_rng(1).normal(size=(5 * 2, 3)).astype(np.float32)
+  x = np.ones((4, 5, 2), np.float32)
+  maps = jax.jit(lambda k, x: rf.unit_gradient_maps(dense, ({}, {'kernel': k}), x))(kernel, x)
+  chex.assert_trees_all_close(maps, np.abs(kernel).reshape(5, 2, 3).sum(1).T, atol=1e-6)

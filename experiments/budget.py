@@ -1,0 +1,165 @@
+"""Budgets: test accuracy of the widest and the deepest FC, LCN and CNN that fit a budget.
+
+For every budget of free parameters (--param_budgets) and, separately, of multiply-adds per example
+(--mac_budgets), the widest network of each family at --wide_depth hidden layers and the deepest at
+--deep_width units/channels (lib.analysis.budgets: `models.build`, 3-tap SAME layers, flatten
+readout), trained at a fixed training-set size on each of --datasets with one protocol (Adam, the
+training flags) through the engine, --num_seeds seeds each. The same architecture reached from two
+budgets is trained once. Writes results.jsonl, summary.md and summary.csv (accuracy per dataset, kind,
+shape, budget and family, with the architecture), and budget.png (accuracy against budget, a line per
+family, solid widest, dashed deepest) to --workdir.
+"""
+
+import pathlib
+
+import jax
+import numpy as np
+from absl import flags
+
+from experiments import sweep_flags
+from lib.analysis import budgets, cost_figures
+from lib.core import inits, models
+from lib.data import load_dataset
+from lib.engine import experiment, grids, summary, training
+
+DATASETS = ('mnist1d', 'digits')
+
+_WORKDIR = flags.DEFINE_string('workdir', 'runs/budget', 'Where runs and summaries go; re-running '
+                               'resumes.')
+_DATASETS = flags.DEFINE_list('datasets', list(DATASETS), f'From {DATASETS}.')
+_DIGITS_CANVAS = flags.DEFINE_integer('digits_canvas', 8, 'digits: canvas side (8 = the images as '
+                                      'they are).', lower_bound=8)
+_KINDS = flags.DEFINE_list('kinds', list(budgets.KINDS), f'Budget kinds, from {budgets.KINDS}.')
+_SHAPES = flags.DEFINE_list('shapes', list(budgets.SHAPES), f'From {budgets.SHAPES}.')
+_PARAM_BUDGETS = flags.DEFINE_list('param_budgets', ['1000', '4000', '16000'],
+                                   'Budgets of free parameters.')
+_MAC_BUDGETS = flags.DEFINE_list('mac_budgets', ['10000', '40000', '160000'],
+                                 'Budgets of multiply-adds per example (forward, factored).')
+_WIDE_DEPTH = flags.DEFINE_integer('wide_depth', 2, 'Hidden layers of the widest networks.',
+                                   lower_bound=1)
+_DEEP_WIDTH = flags.DEFINE_integer('deep_width', 16, 'Units (FC) or channels (LCN, CNN) of the '
+                                   'deepest networks.', lower_bound=1)
+_MAX_DEPTH = flags.DEFINE_integer('max_depth', 12, 'Deepest network considered.', lower_bound=1)
+_SIZE = flags.DEFINE_integer('n', 1000, 'Training-set size (at most the dataset\'s).', lower_bound=1)
+_NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds 0..num_seeds-1.', lower_bound=1)
+_STEPS = flags.DEFINE_integer('steps', 1500, 'Adam steps per run.', lower_bound=1)
+_LEARNING_RATE = flags.DEFINE_float('learning_rate', 3e-3, 'Adam learning rate.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Examples per step.', lower_bound=1)
+
+
+def plan(datasets: dict, kinds, shapes, grid: dict) -> list[dict]:
+  """Every (dataset, kind, shape, budget, family) cell with its architecture (None if none fits)."""
+  cells = []
+  for name, data in datasets.items():
+    for kind in kinds:
+      for shape in shapes:
+        for budget in grid[kind]:
+          for family in models.FAMILIES:
+            arch = budgets.fit(family, shape, kind, budget, data.x_train.shape[1:],
+                               data.num_classes, _WIDE_DEPTH.value, _DEEP_WIDTH.value,
+                               max_depth=_MAX_DEPTH.value)
+            cells.append({'dataset': name, 'kind': kind, 'shape': shape, 'budget': budget,
+                          'family': family, 'arch': arch})
+  return cells
+
+
+def groups(cells, datasets: dict, seeds, n: int, train) -> list[experiment.Group]:
+  """One group per distinct (dataset, architecture)."""
+  out = {}
+  for cell in cells:
+    arch, name = cell['arch'], cell['dataset']
+    if arch is None or (name, arch) in out:
+      continue
+    data = datasets[name]
+    model = arch.build(data.num_classes)
+    out[(name, arch)] = experiment.Group(
+        name=f'{name} {arch.family} depth {arch.depth} width {arch.width}', model=model,
+        train=train, data=grids.arrays(data), init=inits.fan_in_uniform(model),
+        runs=tuple({'arch': arch.family, 'dataset': name, 'depth': arch.depth,
+                    'width': arch.width, 'n': min(n, len(data.y_train)), 'seed': s}
+                   for s in seeds))
+  return list(out.values())
+
+
+def rows(cells, records, datasets: dict) -> list[dict]:
+  """One row per cell: its architecture, its cost, and mean +- std test accuracy."""
+  by_arch = {}
+  for r in records:
+    by_arch.setdefault((r['dataset'], r['arch'], r['depth'], r['width']), []).append(r)
+  out = []
+  for cell in cells:
+    arch = cell['arch']
+    row = {k: cell[k] for k in ('dataset', 'kind', 'shape', 'budget', 'family')}
+    if arch is None:
+      out.append({**row, 'depth': None, 'width': None, 'cost': None, 'runs': 0, 'diverged': 0,
+                  'test_accuracy_mean': float('nan'), 'test_accuracy_std': float('nan')})
+      continue
+    data = datasets[cell['dataset']]
+    mine = by_arch.get((cell['dataset'], arch.family, arch.depth, arch.width), [])
+    ok = [r for r in mine if not r['diverged']]
+    accuracy = np.array([r['test_accuracy'] for r in ok], float)
+    out.append({**row, 'depth': arch.depth, 'width': arch.width,
+                'cost': budgets.cost(arch, cell['kind'], data.x_train.shape[1:], data.num_classes),
+                'runs': len(mine), 'diverged': len(mine) - len(ok),
+                'test_accuracy_mean': float(accuracy.mean()) if ok else float('nan'),
+                'test_accuracy_std': float(accuracy.std()) if ok else float('nan')})
+  return out
+
+
+def markdown(table: list[dict], n: int, train) -> str:
+  lines = [f'# Budgets: test accuracy at n = {n} (Adam {train.learning_rate}, {train.steps} steps, '
+           f'batch {train.batch_size})', '']
+  for dataset in dict.fromkeys(r['dataset'] for r in table):
+    for kind in dict.fromkeys(r['kind'] for r in table):
+      lines += [f'## {dataset}, budget of {kind}', '',
+                '| shape | budget | family | depth | width | cost | runs | test accuracy (%) |',
+                '|---|---:|---|---:|---:|---:|---:|---:|']
+      for r in table:
+        if r['dataset'] != dataset or r['kind'] != kind:
+          continue
+        if r['depth'] is None:
+          lines.append(f"| {r['shape']} | {r['budget']:,} | {r['family']} | - | - | - | 0 | "
+                       'does not fit |')
+          continue
+        lines.append(f"| {r['shape']} | {r['budget']:,} | {r['family']} | {r['depth']} | "
+                     f"{r['width']} | {r['cost']:,} | {r['runs']} | "
+                     f"{summary.cell(r, 'test_accuracy')} |")
+      lines.append('')
+  return '\n'.join(lines)
+
+
+def main(argv):
+  del argv
+  sweep_flags.configure_devices()
+  for name in _DATASETS.value:
+    if name not in DATASETS:
+      raise ValueError(f'--datasets: dataset={name!r} is not one of {DATASETS}')
+  for name, values, known in (('kinds', _KINDS.value, budgets.KINDS),
+                              ('shapes', _SHAPES.value, budgets.SHAPES)):
+    for value in values:
+      if value not in known:
+        raise ValueError(f'--{name}: {value!r} is not one of {known}')
+  grid = {'params': sweep_flags.positive_ints('param_budgets', _PARAM_BUDGETS.value),
+          'macs': sweep_flags.positive_ints('mac_budgets', _MAC_BUDGETS.value)}
+  train = training.TrainConfig(optimizer='adam', learning_rate=_LEARNING_RATE.value,
+                               batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
+                               eval_every=_STEPS.value)
+  train.validate()
+  datasets = {name: load_dataset(name, canvas=_DIGITS_CANVAS.value) if name == 'digits'
+              else load_dataset(name) for name in _DATASETS.value}
+  seeds = tuple(range(_NUM_SEEDS.value))
+  cells = plan(datasets, tuple(_KINDS.value), tuple(_SHAPES.value), grid)
+  # The protocol only: budgets, shapes and seeds pick runs (their identities), so a grid can grow.
+  config = {'experiment': 'budget', 'digits_canvas': _DIGITS_CANVAS.value, 'train': vars(train),
+            'n': _SIZE.value}
+  records = experiment.run(groups(cells, datasets, seeds, _SIZE.value, train), _WORKDIR.value,
+                           config, sweep_flags.options())
+  if jax.process_index() != 0:
+    return
+  workdir = pathlib.Path(_WORKDIR.value)
+  table = rows(cells, records, datasets)
+  summary.write_csv(table, workdir / 'summary.csv')
+  text = markdown(table, _SIZE.value, train)
+  (workdir / 'summary.md').write_text(text)
+  cost_figures.budgets(table, workdir / 'budget.png')
+  print(text)
