@@ -161,6 +161,21 @@ def monte_carlo_kernel(arch: str, x1, x2, key, **kwargs) -> jax.Array:
 
 # ------------------------------------------------------------------------------------ exact kernels
 
+# Abramowitz and Stegun 4.4.46: arccos(x) = sqrt(1 - x) * sum_i a_i x^i + e, |e| <= 2e-8, 0 <= x <= 1.
+# XLA's CPU arccos (and arctan2) measured 20x slower than this polynomial on 2.6M elements.
+_ARCCOS = (1.5707963050, -0.2145988016, 0.0889789874, -0.0501743046, 0.0308918810, -0.0170881256,
+           0.0066700901, -0.0012624911)
+
+
+def _arccos(c):
+  """arccos on [-1, 1] by the polynomial above (|error| below 1e-6 in float32)."""
+  x = jnp.abs(c)
+  p = _ARCCOS[-1]
+  for a in _ARCCOS[-2::-1]:
+    p = p * x + a
+  r = jnp.sqrt(1 - x) * p
+  return jnp.where(c >= 0, r, jnp.pi - r)
+
 
 def relu_expectation(k12, k11, k22):
   """E[relu(u) relu(v)] for (u, v) ~ N(0, [[k11, k12], [k12, k22]]), elementwise (arc-cosine, order 1).
@@ -170,7 +185,7 @@ def relu_expectation(k12, k11, k22):
   """
   norm = jnp.sqrt(k11 * k22)
   cos = jnp.clip(k12 / jnp.where(norm > 0, norm, 1.0), -1.0, 1.0)
-  value = norm / (2 * jnp.pi) * (jnp.sqrt(1 - cos ** 2) + (jnp.pi - jnp.arccos(cos)) * cos)
+  value = norm / (2 * jnp.pi) * (jnp.sqrt(1 - cos ** 2) + (jnp.pi - _arccos(cos)) * cos)
   return jnp.where(norm > 0, value, 0.0)
 
 
@@ -182,7 +197,8 @@ def _window_sum(a: jax.Array, grid: tuple[int, ...], kernel_size: int, copies: i
       the grid's position axes.
     grid: the grid shape.
     kernel_size: odd taps per dimension; zero padding of (kernel_size - 1) / 2 each side.
-    copies: how many position groups share the tap offset (1 for variances, 2 for pair covariances).
+    copies: how many position groups share the tap offset (1 for variances and diagonals, 2 for the
+      covariance of every pair of positions).
 
   Returns:
     Same shape: `out[..., q, q'] = sum_t a[..., q + t, q' + t]` (zero outside the grid).
@@ -197,16 +213,13 @@ def _window_sum(a: jax.Array, grid: tuple[int, ...], kernel_size: int, copies: i
   return total
 
 
-def _diagonal_mask(grid: tuple[int, ...]) -> jax.Array:
-  """`[*grid, *grid]` 1.0 where the two positions are equal."""
-  n = math.prod(grid)
-  return jnp.eye(n).reshape(*grid, *grid)
-
-
-def _variances(arch: str, x: jax.Array, depth: int, kernel_size: int, weight_var: float,
+def _variances(family: str, x: jax.Array, depth: int, kernel_size: int, weight_var: float,
                bias_var: float) -> list[jax.Array]:
-  """Pre-activation variances of each hidden layer for each input: `[N, *grid]` per layer (FC: `[N]`)."""
-  family, _ = _family_readout(arch)
+  """Pre-activation variances of each hidden layer for each input: `[N, *grid]` per layer (FC: `[N]`).
+
+  They obey one recursion for LCN and CNN: a position's variance reads only the variances of its
+  window.
+  """
   n, grid, channels = x.shape[0], x.shape[1:-1], x.shape[-1]
   if family == 'fc':
     v = weight_var * (x.reshape(n, -1) ** 2).mean(1) + bias_var
@@ -224,66 +237,108 @@ def _variances(arch: str, x: jax.Array, depth: int, kernel_size: int, weight_var
   return out
 
 
-def _spatial_row(arch, x, v_x, x2, v_x2, depth, kernel_size, weight_var, bias_var):
-  """Exact kernel between one input `x [*grid, C]` and every row of `x2 [N2, *grid, C]` -> `[N2]`."""
-  family, readout = _family_readout(arch)
+def _lcn_row(x, v_x, x2, v_x2, depth, kernel_size, weight_var, bias_var) -> dict:
+  """LCN kernels between one input `x [*grid, C]` and every row of `x2 [N2, *grid, C]`.
+
+  Untied weights make the covariance of distinct positions zero, so only the diagonal `[N2, *grid]`
+  is carried. Under pooling, distinct positions are independent: E[relu relu] is the product of the
+  means, sqrt(v / 2 pi) each.
+
+  Returns:
+    `{'flatten': [N2], 'gap': [N2]}`.
+  """
   grid, channels = x.shape[:-1], x.shape[-1]
-  ndim, taps = len(grid), kernel_size ** len(grid)
-  mask = 1.0 if family == 'cnn' else _diagonal_mask(grid)
-  x_flat, x2_flat = x.reshape(-1, channels), x2.reshape(x2.shape[0], -1, channels)
-  inner = jnp.einsum('pc,nqc->npq', x_flat, x2_flat).reshape(x2.shape[0], *grid, *grid)
-  k = mask * (weight_var / (taps * channels) * _window_sum(inner, grid, kernel_size, 2) + bias_var)
-  expand1 = (slice(None),) * ndim + (None,) * ndim  # v_x [*grid] -> [*grid, 1...]
-  expand2 = (slice(None),) + (None,) * ndim + (slice(None),) * ndim  # v_x2 [N2, *grid] -> [N2, 1.., *grid]
+  taps, n_pos = kernel_size ** len(grid), math.prod(grid)
+  inner = (x[None] * x2).sum(-1)  # [N2, *grid]: the same position in both inputs
+  k = weight_var / (taps * channels) * _window_sum(inner, grid, kernel_size, 1) + bias_var
   for layer in range(depth):
-    e = relu_expectation(k, v_x[layer][expand1], v_x2[layer][expand2])  # [N2, *grid, *grid]
+    e = relu_expectation(k, v_x[layer], v_x2[layer])  # [N2, *grid]
     if layer + 1 < depth:
-      k = mask * (weight_var / taps * _window_sum(e, grid, kernel_size, 2) + bias_var)
-  axes = tuple(range(1, 1 + 2 * ndim))
-  if readout == 'gap':
-    return weight_var * e.mean(axis=axes) + bias_var
-  n_pos = math.prod(grid)
-  diagonal = (e.reshape(x2.shape[0], n_pos, n_pos) * jnp.eye(n_pos)).sum((1, 2)) / n_pos
-  return weight_var * diagonal + bias_var
+      k = weight_var / taps * _window_sum(e, grid, kernel_size, 1) + bias_var
+  axes = tuple(range(1, 1 + len(grid)))
+  m_x, m_x2 = jnp.sqrt(v_x[-1] / (2 * jnp.pi)), jnp.sqrt(v_x2[-1] / (2 * jnp.pi))
+  pooled = ((e - m_x * m_x2).sum(axes) + m_x.sum() * m_x2.sum(axes)) / n_pos ** 2
+  return {'flatten': weight_var * e.mean(axes) + bias_var, 'gap': weight_var * pooled + bias_var}
 
 
-def exact_kernel(arch: str, x1: jax.Array, x2: jax.Array, *, depth: int, kernel_size: int = 3,
-                 weight_var: float = 2.0, bias_var: float = 0.0, batch_size: int = 8) -> jax.Array:
-  """The infinite-width NNGP kernel of an architecture (see the module docstring).
+def _cnn_row(x, v_x, x2, v_x2, depth, kernel_size, weight_var, bias_var) -> dict:
+  """CNN kernels between one input `x [*grid, C]` and every row of `x2 [N2, *grid, C]`.
+
+  Tied weights correlate every pair of positions: the covariance `[N2, *grid (x), *grid (x2)]` of
+  all pairs is carried, and each readout reads its part.
+
+  Returns:
+    `{'flatten': [N2], 'gap': [N2]}`.
+  """
+  grid, channels = x.shape[:-1], x.shape[-1]
+  ndim, taps, n_pos = len(grid), kernel_size ** len(grid), math.prod(grid)
+  n2 = x2.shape[0]
+  inner = jnp.einsum('pc,nqc->npq', x.reshape(-1, channels), x2.reshape(n2, -1, channels))
+  inner = inner.reshape(n2, *grid, *grid)
+  k = weight_var / (taps * channels) * _window_sum(inner, grid, kernel_size, 2) + bias_var
+  expand_x = (slice(None),) * ndim + (None,) * ndim  # [*grid] -> [*grid, 1, ...]
+  expand_x2 = (slice(None),) + (None,) * ndim + (slice(None),) * ndim  # -> [N2, 1, ..., *grid]
+  for layer in range(depth):
+    e = relu_expectation(k, v_x[layer][expand_x], v_x2[layer][expand_x2])
+    if layer + 1 < depth:
+      k = weight_var / taps * _window_sum(e, grid, kernel_size, 2) + bias_var
+  pairs = e.reshape(n2, n_pos, n_pos)
+  diagonal = jnp.diagonal(pairs, axis1=1, axis2=2).mean(1)
+  return {'flatten': weight_var * diagonal + bias_var,
+          'gap': weight_var * pairs.mean((1, 2)) + bias_var}
+
+
+def exact_kernels(x1: jax.Array, x2: jax.Array, archs: Sequence[str] = ARCHS, *, depth: int,
+                  kernel_size: int = 3, weight_var: float = 2.0, bias_var: float = 0.0,
+                  batch_size: int = 8) -> dict[str, jax.Array]:
+  """The infinite-width NNGP kernels of several architectures (see the module docstring).
+
+  The LCN recursion carries the diagonal alone (`[N2, P]` per row of x1, P grid positions); the CNN
+  recursion carries every pair of positions (`[N2, P, P]`), and each readout reads its part of one
+  pass. That CNN-flatten equals LCN-flatten is thus a check between two code paths.
 
   Args:
-    arch: one of ARCHS.
     x1: `[N1, *grid, C]` inputs.
     x2: `[N2, *grid, C]` inputs.
+    archs: architectures from ARCHS.
     depth: hidden layers, at least 1.
     kernel_size: odd taps per grid dimension (LCN, CNN).
     weight_var, bias_var: the parameter variances.
-    batch_size: rows of x1 computed at once; memory is about 4 * batch_size * N2 * P^2 floats for a grid
-      of P positions (LCN, CNN).
+    batch_size: rows of x1 computed at once; the CNN takes about 4 * batch_size * N2 * P^2 floats.
 
   Returns:
-    `[N1, N2]` float32.
+    `{arch: [N1, N2] float32}`.
   """
-  family, _ = _family_readout(arch)
+  families = {_family_readout(arch)[0] for arch in archs}
   _check_kernel_size(kernel_size)
   if depth < 1:
     raise ValueError(f'depth={depth!r}: must be at least 1')
   chex.assert_equal_shape_suffix([x1, x2], x1.ndim - 1)
   x1, x2 = jnp.asarray(x1, jnp.float32), jnp.asarray(x2, jnp.float32)
   args = (depth, kernel_size, weight_var, bias_var)
-  v1, v2 = _variances(arch, x1, *args), _variances(arch, x2, *args)
-  if family == 'fc':
-    k = weight_var * x1.reshape(len(x1), -1) @ x2.reshape(len(x2), -1).T / math.prod(x1.shape[1:])
-    k = k + bias_var
-    for layer in range(depth):
-      k = weight_var * relu_expectation(k, v1[layer][:, None], v2[layer][None, :]) + bias_var
-    return k
+  by_family = {}
+  for family in families:
+    v1, v2 = _variances(family, x1, *args), _variances(family, x2, *args)
+    if family == 'fc':
+      k = weight_var * x1.reshape(len(x1), -1) @ x2.reshape(len(x2), -1).T / math.prod(x1.shape[1:])
+      k = k + bias_var
+      for layer in range(depth):
+        k = weight_var * relu_expectation(k, v1[layer][:, None], v2[layer][None, :]) + bias_var
+      by_family['fc'] = {'flatten': k}
+      continue
+    row = _cnn_row if family == 'cnn' else _lcn_row
 
-  def row(inputs):
-    x, v_x = inputs
-    return _spatial_row(arch, x, v_x, x2, v2, *args)
+    def rows(x, v, x2, v2, row=row):
+      return jax.lax.map(lambda xv: row(xv[0], xv[1], x2, v2, *args), (x, v),
+                         batch_size=batch_size)
 
-  return jax.jit(lambda x, v: jax.lax.map(row, (x, v), batch_size=batch_size))(x1, v1)
+    by_family[family] = jax.jit(rows)(x1, v1, x2, v2)
+  return {arch: by_family[_family_readout(arch)[0]][_family_readout(arch)[1]] for arch in archs}
+
+
+def exact_kernel(arch: str, x1: jax.Array, x2: jax.Array, **kwargs) -> jax.Array:
+  """`[N1, N2]`: the infinite-width NNGP kernel of one architecture (`exact_kernels`' arguments)."""
+  return exact_kernels(x1, x2, (arch,), **kwargs)[arch]
 
 
 # --------------------------------------------------------------------------------- kernel regression

@@ -1,0 +1,275 @@
+"""Sample complexity against input size: the smallest n reaching a target accuracy, per family and size.
+
+Two generated tasks (`lib.data.synthetic_lza`, `lib.data.synthetic_dsd`):
+  lza    Li, Zhang and Arora 2021: x ~ N(0, I_2d), y = sign(|x_{1:d}|^2 - |x_{d+1:2d}|^2); sizes d.
+         Predicted: any orthogonally equivariant learner (an FC net trained by SGD from a Gaussian
+         start) needs Omega(d^2) samples (slope >= 2); a 2-layer CNN O(1) (slope 0).
+  dsd_k  Lahoti et al. 2024: k patches of dimension d (fixed, --dsd_d), the signal y w* in one, noise
+         sigma = sigma_0 / sqrt(k) (--sigma0: the theorems need sigma = O~(1/sqrt(k)); at fixed sigma
+         the accuracy these models reach falls with k). Bounds for equivariant algorithms: FC
+         Omega(sigma^2 k^2 d), LCN Omega(sigma^2 k d) and O~(sigma^2 k (k + d)), CNN O~(sigma^2 (k + d));
+         with sigma^2 = sigma_0^2 / k their slopes in k are FC >= 1, LCN between 0 and that of (k + d),
+         CNN at most that of (k + d) / k (negative).
+  dsd_d  the same task, k fixed (--dsd_k), sizes d: FC, LCN slopes >= 1 (lower bounds), LCN and CNN at
+         most that of (k + d) (upper bounds).
+Predicted slopes of bounds with two terms are their log-log slopes fitted over the sizes measured.
+
+Models (--models): 'paper' trains the networks the papers analyse (`lib.core.paper_models`) by plain
+SGD from an i.i.d. Gaussian start (weights N(0, 1/fan_in), biases 0), the algorithm class the lower
+bounds cover; 'standard' trains the project's image models (fc, lcn, cnn, cnn_gap) with Adam from lib's
+uniform start (permutation- but not orthogonally equivariant: the theory's predictions are drawn for
+reference only); 'both' trains both.
+
+Each (task, size, arch) is one engine group: every n of --sizes_n x --num_seeds seeds, nested
+class-balanced subsets of one generated training set. The smallest n reaching the target is
+interpolated in log n between the grid points around the crossing, per seed; its log-log slope against
+size is fitted per seed, and the mean slope gets a t interval over seeds. Seeds whose curve never
+reaches the target at some size are left out of that size's fit and counted. Writes results.jsonl,
+summary.md, sample_complexity.json and dimension_scaling.png to --workdir.
+"""
+
+import functools
+import json
+import math
+import pathlib
+
+import jax
+import numpy as np
+from absl import flags
+
+from experiments import sweep_flags
+from lib.analysis import kernels, scaling, theory_plots
+from lib.core import models, paper_models
+from lib.data import load_dataset
+from lib.engine import experiment, grids, training
+
+TASKS = ('lza', 'dsd_k', 'dsd_d')
+PAPER_ARCHS = {'lza': ('fc', 'cnn'), 'dsd_k': ('fc', 'lcn', 'cnn'), 'dsd_d': ('fc', 'lcn', 'cnn')}
+STANDARD_ARCHS = ('fc', 'lcn', 'cnn', 'cnn_gap')
+
+_WORKDIR = flags.DEFINE_string('workdir', 'runs/dimension_scaling', 'Where the runs and summaries are '
+                               'written; re-running resumes.')
+_TASKS = flags.DEFINE_list('tasks', ['lza', 'dsd_k'], f'Tasks, from {TASKS}.')
+_MODELS = flags.DEFINE_enum('models', 'paper', ['paper', 'standard', 'both'], 'Which networks.')
+_LZA_SIZES = flags.DEFINE_list('lza_sizes', ['4', '6', '8', '12', '16'], 'lza: half-lengths d.')
+_DSD_K_SIZES = flags.DEFINE_list('dsd_k_sizes', ['2', '4', '8', '16', '32'], 'dsd_k: patches k.')
+_DSD_D_SIZES = flags.DEFINE_list('dsd_d_sizes', ['4', '8', '16', '32', '64'], 'dsd_d: dimensions d.')
+_DSD_D = flags.DEFINE_integer('dsd_d', 8, 'dsd_k: the patch dimension d.', lower_bound=1)
+_DSD_K = flags.DEFINE_integer('dsd_k', 4, 'dsd_d: the number of patches k.', lower_bound=1)
+_SIGMA0 = flags.DEFINE_float('sigma0', 0.5, 'dsd: noise sigma = sigma0 / sqrt(k).', lower_bound=0)
+_LSA = flags.DEFINE_float('lsa_threshold', 1.0, 'dsd paper models: the LSA threshold b, in units of '
+                          'the noise sigma.', lower_bound=0)
+_SIZES_N = flags.DEFINE_list('sizes_n', [str(2 ** i) for i in range(2, 13)], 'Training-set sizes n.')
+_NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'Seeds 0..num_seeds-1.', lower_bound=1)
+_NUM_TEST = flags.DEFINE_integer('num_test', 2000, 'Generated test examples.', lower_bound=2)
+_TARGETS = flags.DEFINE_list('targets', ['lza=0.8', 'dsd_k=0.9', 'dsd_d=0.9'], 'Target test '
+                             'accuracy per task, TASK=VALUE.')
+_STEPS = flags.DEFINE_integer('steps', 1000, 'Optimizer steps per run.', lower_bound=1)
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Minibatch size.', lower_bound=1)
+_PAPER_LR = flags.DEFINE_float('paper_learning_rate', 0.5, 'SGD learning rate (paper models).',
+                               lower_bound=0)
+_LZA_LR = flags.DEFINE_float('lza_learning_rate', 0.05, 'SGD learning rate of the lza paper models '
+                             '(their quadratic activation needs a smaller step).', lower_bound=0)
+_STANDARD_LR = flags.DEFINE_float('standard_learning_rate', 3e-3, 'Adam learning rate (standard '
+                                  'models).', lower_bound=0)
+
+
+def targets() -> dict[str, float]:
+  """`{task: target accuracy}` from --targets; ValueError naming the flag."""
+  out = {}
+  for item in _TARGETS.value:
+    task, _, value = item.partition('=')
+    try:
+      out[task] = float(value)
+    except ValueError:
+      raise ValueError(f'--targets: {item!r} is not TASK=VALUE') from None
+    if task not in TASKS or not 0 < out[task] < 1:
+      raise ValueError(f'--targets: {item!r} needs a task in {TASKS} and a value in (0, 1)')
+  return out
+
+
+def sizes(task: str) -> tuple[int, ...]:
+  flag = {'lza': _LZA_SIZES, 'dsd_k': _DSD_K_SIZES, 'dsd_d': _DSD_D_SIZES}[task]
+  values = sweep_flags.positive_ints(flag.name, flag.value)
+  if len(values) < 3:
+    raise ValueError(f'--{flag.name}: at least 3 sizes are needed for a slope with an interval')
+  return tuple(sorted(values))
+
+
+def task_params(task: str, size: int) -> dict:
+  """The generated dataset's parameters at one size: `{'spec', 'k', 'd', 'sigma'}` (as applicable)."""
+  n_train, n_test = max(sweep_flags.positive_ints('sizes_n', _SIZES_N.value)), _NUM_TEST.value
+  common = f'n_train={n_train},n_test={n_test}'
+  if task == 'lza':
+    return {'spec': f'lza:d={size},{common}', 'd': size}
+  k, d = (size, _DSD_D.value) if task == 'dsd_k' else (_DSD_K.value, size)
+  sigma = _SIGMA0.value / math.sqrt(k)
+  return {'spec': f'dsd:k={k},d={d},sigma={sigma:.6g},{common}', 'k': k, 'd': d, 'sigma': sigma}
+
+
+def predicted(task: str, arch: str, task_sizes) -> dict:
+  """`{'lower': slope or None, 'upper': slope or None}` of the papers' bounds over these sizes."""
+  if task == 'lza':
+    return {'fc': {'lower': 2.0, 'upper': None}, 'cnn': {'lower': None, 'upper': 0.0}}.get(
+        arch, {'lower': None, 'upper': None})
+  params = [task_params(task, s) for s in task_sizes]
+  bounds = {  # sigma^2 times each family's rates
+      'fc': (lambda p: p['k'] ** 2 * p['d'], None),
+      'lcn': (lambda p: p['k'] * p['d'], lambda p: p['k'] * (p['k'] + p['d'])),
+      'cnn': (None, lambda p: p['k'] + p['d']),
+  }.get(arch, (None, None))
+  slope = lambda bound: None if bound is None else scaling.loglog_fit(
+      task_sizes, [p['sigma'] ** 2 * bound(p) for p in params]).slope
+  return {'lower': slope(bounds[0]), 'upper': slope(bounds[1])}
+
+
+def model_and_training(task: str, arch: str, kind: str, params: dict):
+  """`(model, TrainConfig, init or None)` of one architecture on one task size."""
+  if kind == 'standard':
+    model = models.by_name(arch, 2, method=sweep_flags.METHOD.value)
+    return model, training.TrainConfig(optimizer='adam', learning_rate=_STANDARD_LR.value,
+                                       batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
+                                       eval_every=_STEPS.value), None
+  if task == 'lza':
+    model, lr = paper_models.lza_model(arch, params['d'], method=sweep_flags.METHOD.value), _LZA_LR
+  else:
+    model = paper_models.dsd_model(arch, params['k'], params['d'],
+                                   threshold=_LSA.value * params['sigma'],
+                                   method=sweep_flags.METHOD.value)
+    lr = _PAPER_LR
+  init = functools.partial(_gaussian_init, model)
+  return model, training.TrainConfig(optimizer='sgd', learning_rate=lr.value,
+                                     batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
+                                     eval_every=_STEPS.value), init
+
+
+def _gaussian_init(model, key, in_shape):
+  """The paper models' start: weights N(0, 1 / fan_in), biases zero (`kernels.gaussian_params`)."""
+  return kernels.gaussian_params(model, key, in_shape, weight_var=1.0, bias_var=0.0)
+
+
+def make_groups(task_list, kinds, sizes_n, seeds) -> list[experiment.Group]:
+  groups = []
+  for task in task_list:
+    for size in sizes(task):
+      params = task_params(task, size)
+      data = grids.arrays(load_dataset(params['spec']))
+      for kind in kinds:
+        for arch in (PAPER_ARCHS[task] if kind == 'paper' else STANDARD_ARCHS):
+          model, train, init = model_and_training(task, arch, kind, params)
+          label = f'{kind}_{arch}'
+          runs = tuple({'arch': label, 'task': task, 'size': size, 'n': n, 'seed': s}
+                       for n in sizes_n for s in seeds)
+          groups.append(experiment.Group(f'{task} {size} {label}', model, train, data, runs,
+                                         init=init))
+  return groups
+
+
+def analyse(records: list[dict], task_list, sizes_n, seeds, target_of) -> dict:
+  """Per (task, arch): crossings per size and seed, their spread, and the slope over seeds."""
+  acc = {(r['task'], r['arch'], r['size'], r['n'], r['seed']): r['test_accuracy'] for r in records}
+  out = {}
+  for task in task_list:
+    task_sizes = sizes(task)
+    for arch in dict.fromkeys(r['arch'] for r in records if r['task'] == task):
+      crossings = {seed: [scaling.smallest_n(sizes_n, [
+          np.nan if acc.get((task, arch, s, n, seed)) is None else acc[(task, arch, s, n, seed)]
+          for n in sizes_n], target_of[task]) for s in task_sizes] for seed in seeds}
+      per_size = []
+      for i, size in enumerate(task_sizes):
+        ns = [c[i].n for c in crossings.values() if c[i].n is not None]
+        per_size.append({'size': size, 'median': float(np.median(ns)) if ns else None,
+                         'low': min(ns) if ns else None, 'high': max(ns) if ns else None,
+                         'not_reached': sum(c[i].n is None for c in crossings.values()),
+                         'at_smallest_n': sum(c[i].censored == 'below' for c in crossings.values())})
+      fit = scaling.slope_over_seeds({seed: (task_sizes, [x.n for x in c])
+                                      for seed, c in crossings.items()})
+      out[f'{task} {arch}'] = {
+          'task': task, 'arch': arch, 'target': target_of[task], 'per_size': per_size,
+          'slope': [fit.slope, fit.low, fit.high], 'seeds_fitted': fit.count,
+          'predicted': predicted(task, arch.split('_', 1)[1], task_sizes)}
+  return out
+
+
+def _fmt(value, digits=2) -> str:
+  return '-' if value is None or not np.isfinite(value) else f'{value:.{digits}f}'
+
+
+def tables(analysis: dict) -> str:
+  """summary.md: n at the target per size (median [min, max] over seeds) and the slopes."""
+  lines = ['| task | arch | target | smallest n per size: median [min, max] over seeds | '
+           'measured slope [95% CI] | seeds | predicted slope (lower bound) | (upper bound) |',
+           '|---|---|---:|---|---:|---:|---:|---:|']
+  for entry in analysis.values():
+    cells = []
+    for p in entry['per_size']:
+      text = '-' if p['median'] is None else f"{p['median']:.0f} [{p['low']:.0f}, {p['high']:.0f}]"
+      if p['not_reached']:
+        text += f" ({p['not_reached']} not reached)"
+      if p['at_smallest_n']:
+        text += f" ({p['at_smallest_n']} at the smallest n)"
+      cells.append(f"{p['size']}: {text}")
+    slope, low, high = entry['slope']
+    lines.append(f"| {entry['task']} | {entry['arch']} | {entry['target']:.2f} | {'; '.join(cells)} | "
+                 f"{_fmt(slope)} [{_fmt(low)}, {_fmt(high)}] | {entry['seeds_fitted']} | "
+                 f"{_fmt(entry['predicted']['lower'])} | {_fmt(entry['predicted']['upper'])} |")
+  return '\n'.join(lines) + '\n'
+
+
+def figure_panels(analysis: dict) -> dict:
+  labels = {'lza': 'lza: half-length d', 'dsd_k': f'dsd: patches k (d={_DSD_D.value})',
+            'dsd_d': f'dsd: patch dimension d (k={_DSD_K.value})'}
+  panels = {}
+  for entry in analysis.values():
+    panel = panels.setdefault(f"{entry['task']} (target {entry['target']:.2f})",
+                              {'xlabel': labels[entry['task']], 'archs': {}})
+    slope, low, high = entry['slope']
+    prediction = entry['predicted']['lower']
+    if prediction is None:
+      prediction = entry['predicted']['upper']
+    panel['archs'][entry['arch']] = {
+        'sizes': [p['size'] for p in entry['per_size']],
+        'median': [np.nan if p['median'] is None else p['median'] for p in entry['per_size']],
+        'low': [np.nan if p['low'] is None else p['low'] for p in entry['per_size']],
+        'high': [np.nan if p['high'] is None else p['high'] for p in entry['per_size']],
+        'measured': f'slope {_fmt(slope)} [{_fmt(low)}, {_fmt(high)}]',
+        'predicted_slope': prediction}
+  return panels
+
+
+def main(argv):
+  del argv
+  sweep_flags.configure_devices()
+  task_list = tuple(dict.fromkeys(_TASKS.value))
+  for task in task_list:
+    if task not in TASKS:
+      raise ValueError(f'--tasks: {task!r} is not one of {TASKS}')
+  target_of = targets()
+  for task in task_list:
+    if task not in target_of:
+      raise ValueError(f'--targets: no target for task {task!r}')
+  sizes_n = tuple(sorted(sweep_flags.positive_ints('sizes_n', _SIZES_N.value)))
+  if sizes_n[0] < 2:
+    raise ValueError(f'--sizes_n: n={sizes_n[0]} is below the 2 classes')
+  seeds = tuple(range(_NUM_SEEDS.value))
+  kinds = ('paper', 'standard') if _MODELS.value == 'both' else (_MODELS.value,)
+  for task in task_list:
+    sizes(task)
+  groups = make_groups(task_list, kinds, sizes_n, seeds)
+  config = {'experiment': 'dimension_scaling', 'tasks': task_list, 'kinds': kinds,
+            'sizes': {t: sizes(t) for t in task_list}, 'sizes_n': sizes_n, 'seeds': seeds,
+            'dsd_d': _DSD_D.value, 'dsd_k': _DSD_K.value, 'sigma0': _SIGMA0.value,
+            'lsa_threshold': _LSA.value, 'steps': _STEPS.value, 'batch_size': _BATCH_SIZE.value,
+            'paper_learning_rate': _PAPER_LR.value, 'lza_learning_rate': _LZA_LR.value,
+            'standard_learning_rate': _STANDARD_LR.value, 'num_test': _NUM_TEST.value,
+            'method': sweep_flags.METHOD.value}
+  records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
+  if jax.process_index() != 0:
+    return
+  workdir = pathlib.Path(_WORKDIR.value)
+  analysis = analyse(records, task_list, sizes_n, seeds, target_of)
+  (workdir / 'sample_complexity.json').write_text(json.dumps(analysis, indent=1))
+  table = tables(analysis)
+  (workdir / 'summary.md').write_text('# Smallest n reaching the target accuracy\n\n' + table)
+  theory_plots.sample_complexity(figure_panels(analysis), workdir / 'dimension_scaling.png')
+  print(table)

@@ -1,0 +1,210 @@
+"""Infinite-width view: CNN and LCN kernels agree without pooling and differ with it (Novak et al. 2019).
+
+For each dataset (default MNIST-1D and the 8x8 digits, small class-balanced subsets):
+1. Monte Carlo NNGP kernels of randomly initialised networks built from lib's layers
+   (`lib.analysis.kernels`) at each width: the relative difference between CNN-flatten and
+   LCN-flatten, and between CNN-GAP and LCN-GAP, with log-log slopes against width. The first should
+   fall toward zero (the two are one Gaussian process in the limit); the second should level off at
+   the difference of the exact kernels. Each Monte Carlo kernel is also compared with its exact one.
+2. The exact infinite-width kernels (the ReLU recursion) as predictors: NNGP posterior-mean (kernel
+   regression) test accuracy per architecture.
+3. Trained finite networks of the same architectures (`--train_width` channels or units), on the same
+   training subset, through the engine, next to the kernels.
+Writes kernels.json, summary.md and kernel_difference.png to --workdir (trained runs: workdir/trained).
+"""
+
+import json
+import pathlib
+import time
+
+import jax
+import numpy as np
+from absl import flags
+
+from experiments import sweep_flags
+from lib.analysis import kernels, scaling, theory_plots
+from lib.core import models
+from lib.data import load_dataset, nested_balanced_subsets
+from lib.engine import experiment, summary, training
+
+PAIRS = {'flatten': ('cnn_flatten', 'lcn_flatten'), 'gap': ('cnn_gap', 'lcn_gap')}
+SPATIAL = ('lcn_flatten', 'cnn_flatten', 'lcn_gap', 'cnn_gap')
+
+_WORKDIR = flags.DEFINE_string('workdir', 'runs/kernels', 'Where results and figures are written.')
+_DATASETS = flags.DEFINE_list('datasets', ['mnist1d', 'digits'], 'lib.data.load_dataset specs.')
+_CANVAS = flags.DEFINE_integer('canvas', 8, 'Side of the digits canvas (8: the bare digits; the exact '
+                               'CNN kernel costs grow as the square of the positions).', lower_bound=8)
+_NUM_TRAIN = flags.DEFINE_integer('num_train', 400, 'Training examples (class-balanced subset).',
+                                  lower_bound=2)
+_NUM_TEST = flags.DEFINE_integer('num_test', 200, 'Test examples (class-balanced subset).',
+                                 lower_bound=2)
+_NUM_PROBE = flags.DEFINE_integer('num_probe', 100, 'Training examples on which Monte Carlo kernels '
+                                  'are compared across widths.', lower_bound=2)
+_WIDTHS = flags.DEFINE_list('widths', ['4', '8', '16', '32', '64', '128'], 'Widths of the Monte Carlo '
+                            'networks (channels; FC units).')
+_NUM_SAMPLES = flags.DEFINE_integer('num_samples', 32, 'Random networks per Monte Carlo kernel.',
+                                    lower_bound=1)
+_DEPTH = flags.DEFINE_integer('depth', 2, 'Hidden ReLU layers.', lower_bound=1)
+_KERNEL_SIZE = flags.DEFINE_integer('kernel_size', 3, 'Odd taps per grid dimension.', lower_bound=1)
+_WEIGHT_VAR = flags.DEFINE_float('weight_var', 2.0, 'Weight variance times fan-in.', lower_bound=0)
+_BIAS_VAR = flags.DEFINE_float('bias_var', 0.0, 'Bias variance.', lower_bound=0)
+_RIDGE = flags.DEFINE_float('ridge', 1e-3, 'Kernel regression noise, relative to the mean diagonal.',
+                            lower_bound=0)
+_TRAIN_WIDTH = flags.DEFINE_integer('train_width', 32, 'Width of the trained networks; 0 trains none.',
+                                    lower_bound=0)
+_NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds of the trained networks.', lower_bound=1)
+_STEPS = flags.DEFINE_integer('steps', 1000, 'Adam steps of the trained networks.', lower_bound=1)
+_LEARNING_RATE = flags.DEFINE_float('learning_rate', 3e-3, 'Adam learning rate.', lower_bound=0)
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Minibatch of the trained networks.',
+                                   lower_bound=1)
+
+
+def subsets(spec: str) -> dict:
+  """The dataset's class-balanced train (with its nested probe) and test subsets as host arrays."""
+  data = load_dataset(spec, canvas=_CANVAS.value) if spec == 'digits' else load_dataset(spec)
+  for name, value, limit in (('num_train', _NUM_TRAIN.value, len(data.y_train)),
+                             ('num_test', _NUM_TEST.value, len(data.y_test)),
+                             ('num_probe', _NUM_PROBE.value, _NUM_TRAIN.value)):
+    if not data.num_classes <= value <= limit:
+      raise ValueError(f'{name}={value}: must lie in [{data.num_classes}, {limit}] for {spec}')
+  train = nested_balanced_subsets(data.y_train, [_NUM_PROBE.value, _NUM_TRAIN.value], seed=0)
+  test = nested_balanced_subsets(data.y_test, [_NUM_TEST.value], seed=0)[_NUM_TEST.value]
+  probe = np.searchsorted(train[_NUM_TRAIN.value], train[_NUM_PROBE.value])
+  return {'x_train': data.x_train[train[_NUM_TRAIN.value]],
+          'y_train': data.y_train[train[_NUM_TRAIN.value]],
+          'x_test': data.x_test[test], 'y_test': data.y_test[test], 'probe': probe,
+          'num_classes': data.num_classes}
+
+
+def architecture() -> dict:
+  return {'depth': _DEPTH.value, 'kernel_size': _KERNEL_SIZE.value,
+          'weight_var': _WEIGHT_VAR.value, 'bias_var': _BIAS_VAR.value}
+
+
+def width_sweep(arrays: dict, widths: tuple[int, ...], key: jax.Array) -> dict:
+  """Monte Carlo kernels on the probe set at each width, compared with each other and with exact."""
+  probe = arrays['x_train'][arrays['probe']]
+  exact = kernels.exact_kernels(probe, probe, kernels.ARCHS, **architecture())
+  out = {'widths': list(widths), **{f'{name}_difference': [] for name in PAIRS},
+         **{f'{arch}_vs_exact': [] for arch in kernels.ARCHS}}
+  for width in widths:
+    mc = {arch: kernels.monte_carlo_kernel(arch, probe, probe, jax.random.fold_in(key, width),
+                                           num_samples=_NUM_SAMPLES.value, width=width,
+                                           **architecture())
+          for arch in kernels.ARCHS}
+    for name, (cnn, lcn) in PAIRS.items():
+      out[f'{name}_difference'].append(kernels.relative_difference(mc[cnn], mc[lcn]))
+    for arch in kernels.ARCHS:
+      out[f'{arch}_vs_exact'].append(kernels.relative_difference(mc[arch], exact[arch]))
+  for name, (cnn, lcn) in PAIRS.items():
+    out[f'{name}_exact_difference'] = kernels.relative_difference(exact[cnn], exact[lcn])
+    fit = scaling.loglog_fit(widths, out[f'{name}_difference'])
+    out[f'{name}_slope'] = [fit.slope, fit.low, fit.high]
+  return out
+
+
+def regression(arrays: dict) -> dict:
+  """Kernel-regression test accuracy of each architecture's exact (infinite-width) kernel."""
+  x_train, x_test = arrays['x_train'], arrays['x_test']
+  n = len(x_train)
+  exact = kernels.exact_kernels(np.concatenate([x_train, x_test]), x_train, kernels.ARCHS,
+                                **architecture())
+  return {arch: kernels.regression_accuracy(np.asarray(k[:n]), np.asarray(k[n:]), arrays['y_train'],
+                                            arrays['y_test'], arrays['num_classes'], _RIDGE.value)
+          for arch, k in exact.items()}
+
+
+def trained_groups(spec: str, arrays: dict) -> list[experiment.Group]:
+  """One engine group per architecture: finite networks of the kernels' architectures."""
+  train = training.TrainConfig(optimizer='adam', learning_rate=_LEARNING_RATE.value,
+                               batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
+                               eval_every=_STEPS.value)
+  data = {k: arrays[k] for k in ('x_train', 'y_train', 'x_test', 'y_test')}
+  groups = []
+  for arch in kernels.ARCHS:
+    family, readout = ('fc', 'flatten') if arch == 'fc' else arch.split('_')
+    model = models.build(family, num_classes=arrays['num_classes'], depth=_DEPTH.value,
+                         width=_TRAIN_WIDTH.value, kernel_size=_KERNEL_SIZE.value, strides=1,
+                         readout=readout, method=sweep_flags.METHOD.value)
+    runs = tuple({'arch': arch, 'dataset': spec, 'n': len(arrays['y_train']), 'seed': s}
+                 for s in range(_NUM_SEEDS.value))
+    groups.append(experiment.Group(f'{spec} {arch}', model, train, data, runs))
+  return groups
+
+
+def tables(results: dict, trained: list[dict]) -> str:
+  """summary.md: kernel differences with slopes, and accuracies of kernels and trained networks."""
+  lines = ['## Relative difference of Monte Carlo kernels against width', '',
+           '| dataset | pair | ' + ' | '.join(f'w={w}' for w in results[next(iter(results))]
+                                              ['sweep']['widths']) +
+           ' | log-log slope [95% CI] | exact (infinite width) |',
+           '|---|---|' + '---:|' * (len(results[next(iter(results))]['sweep']['widths']) + 2)]
+  for spec, result in results.items():
+    sweep = result['sweep']
+    for name, (cnn, lcn) in PAIRS.items():
+      slope, low, high = sweep[f'{name}_slope']
+      values = ' | '.join(f'{v:.4f}' for v in sweep[f'{name}_difference'])
+      lines.append(f'| {spec} | {cnn} vs {lcn} | {values} | {slope:.2f} [{low:.2f}, {high:.2f}] | '
+                   f"{sweep[f'{name}_exact_difference']:.4f} |")
+  rows = summary.summarize(trained, keys=('dataset', 'arch')) if trained else []
+  by_key = {(r['dataset'], r['arch']): r for r in rows}
+  lines += ['', '## Test accuracy (%): kernel regression and trained networks', '',
+            '| dataset | arch | NNGP kernel regression (exact) | trained network |',
+            '|---|---|---:|---:|']
+  for spec, result in results.items():
+    for arch, accuracy in result['regression'].items():
+      row = by_key.get((spec, arch))
+      net = summary.cell(row, 'test_accuracy') if row else 'not trained'
+      lines.append(f'| {spec} | {arch} | {100 * accuracy:.1f} | {net} |')
+  return '\n'.join(lines) + '\n'
+
+
+def figure_panels(results: dict) -> dict:
+  panels = {}
+  for spec, result in results.items():
+    sweep = result['sweep']
+    lines = []
+    for name, (cnn, lcn) in PAIRS.items():
+      slope, low, high = sweep[f'{name}_slope']
+      lines.append({'label': f'MC {cnn} vs MC {lcn}: slope {slope:.2f} [{low:.2f}, {high:.2f}]',
+                    'values': sweep[f'{name}_difference']})
+    for arch in ('cnn_flatten', 'cnn_gap'):
+      lines.append({'label': f'MC {arch} vs exact', 'values': sweep[f'{arch}_vs_exact'],
+                    'style': 's:'})
+    panels[f'{spec} ({len(result["sweep"]["widths"])} widths)'] = {'widths': sweep['widths'],
+                                                                   'lines': lines}
+  return panels
+
+
+def main(argv):
+  del argv
+  sweep_flags.configure_devices()
+  widths = sweep_flags.positive_ints('widths', _WIDTHS.value)
+  if _KERNEL_SIZE.value % 2 == 0:
+    raise ValueError(f'kernel_size={_KERNEL_SIZE.value}: must be odd')
+  arrays = {spec: subsets(spec) for spec in _DATASETS.value}
+  workdir = pathlib.Path(_WORKDIR.value)
+  workdir.mkdir(parents=True, exist_ok=True)
+  key = jax.random.PRNGKey(0)
+  results = {}
+  for i, (spec, data) in enumerate(arrays.items()):
+    tic = time.time()
+    results[spec] = {'sweep': width_sweep(data, widths, jax.random.fold_in(key, i)),
+                     'regression': regression(data)}
+    print(f'{spec}: kernels in {time.time() - tic:.0f} s', flush=True)
+  trained = []
+  if _TRAIN_WIDTH.value:
+    groups = [g for spec, data in arrays.items() for g in trained_groups(spec, data)]
+    config = {'experiment': 'kernels', 'datasets': list(arrays), 'canvas': _CANVAS.value,
+              'num_train': _NUM_TRAIN.value, 'num_test': _NUM_TEST.value, **architecture(),
+              'train_width': _TRAIN_WIDTH.value, 'steps': _STEPS.value,
+              'learning_rate': _LEARNING_RATE.value, 'batch_size': _BATCH_SIZE.value,
+              'method': sweep_flags.METHOD.value}
+    trained = experiment.run(groups, str(workdir / 'trained'), config, sweep_flags.options())
+  if jax.process_index() != 0:
+    return
+  (workdir / 'kernels.json').write_text(json.dumps(results, indent=1))
+  table = tables(results, trained)
+  (workdir / 'summary.md').write_text('# NNGP kernels of FC, LCN and CNN\n\n' + table)
+  theory_plots.kernel_difference(figure_panels(results), workdir / 'kernel_difference.png')
+  print(table)

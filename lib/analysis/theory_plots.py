@@ -1,0 +1,79 @@
+"""Figures that set measurements next to theory: kernel differences against width, and sample
+complexity against input size with the predicted slopes drawn in."""
+
+import os
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+import numpy as np
+
+COLORS = plt.rcParams['axes.prop_cycle'].by_key()['color']
+
+
+def _save(fig, path: os.PathLike) -> None:
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+
+
+def kernel_difference(panels: dict[str, dict], path: os.PathLike) -> None:
+  """Relative kernel differences against width (log-log), one panel per dataset.
+
+  Args:
+    panels: `{title: {'widths': [w], 'lines': [{'label', 'values': [per width], 'style'}]}}`; a
+      line's label should carry its fitted slope.
+    path: the image file to write.
+  """
+  fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.3), squeeze=False)
+  for ax, (title, panel) in zip(axes[0], panels.items()):
+    for line, color in zip(panel['lines'], COLORS * 4):
+      ax.plot(panel['widths'], line['values'], line.get('style', 'o-'), color=color,
+              label=line['label'])
+    ax.set_xscale('log', base=2)
+    ax.set_yscale('log')
+    ax.set_xlabel('width (channels; FC units)')
+    ax.set_ylabel('relative Frobenius difference')
+    ax.set_title(title)
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend(fontsize='x-small')
+  _save(fig, path)
+
+
+def sample_complexity(panels: dict[str, dict], path: os.PathLike) -> None:
+  """Smallest n reaching a target accuracy against input size (log-log), one panel per task.
+
+  Each architecture gets its measured points (median over seeds, bars from the smallest to the
+  largest seed) and, dashed in the same colour, its predicted slope drawn through the measured
+  geometric mean.
+
+  Args:
+    panels: `{title: {'xlabel': str, 'archs': {arch: {'sizes': [s], 'median': [n or NaN],
+      'low': [n], 'high': [n], 'measured': str, 'predicted_slope': float or None}}}}`.
+    path: the image file to write.
+  """
+  fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.5), squeeze=False)
+  for ax, (title, panel) in zip(axes[0], panels.items()):
+    for (arch, line), color in zip(panel['archs'].items(), COLORS * 4):
+      sizes, median = np.asarray(line['sizes'], float), np.asarray(line['median'], float)
+      ok = np.isfinite(median)
+      if not ok.any():
+        continue
+      low, high = np.asarray(line['low'], float)[ok], np.asarray(line['high'], float)[ok]
+      ax.errorbar(sizes[ok], median[ok], yerr=[median[ok] - low, high - median[ok]], fmt='o-',
+                  color=color, capsize=3, label=f"{arch}: {line['measured']}")
+      slope = line.get('predicted_slope')
+      if slope is not None and ok.sum() >= 1:
+        centre_x, centre_y = np.exp(np.log(sizes[ok]).mean()), np.exp(np.log(median[ok]).mean())
+        xs = np.array([sizes.min(), sizes.max()])
+        ax.plot(xs, centre_y * (xs / centre_x) ** slope, '--', color=color, alpha=0.7,
+                label=f'{arch} predicted slope {slope:.2f}')
+    ax.set_xscale('log', base=2)
+    ax.set_yscale('log')
+    ax.set_xlabel(panel['xlabel'])
+    ax.set_ylabel('smallest n reaching the target')
+    ax.set_title(title)
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend(fontsize='x-small')
+  _save(fig, path)
