@@ -51,6 +51,8 @@ _WORKDIR = flags.DEFINE_string('workdir', 'runs/dimension_scaling', 'Where the r
                                'written; re-running resumes.')
 _TASKS = flags.DEFINE_list('tasks', ['lza', 'dsd_k'], f'Tasks, from {TASKS}.')
 _MODELS = flags.DEFINE_enum('models', 'paper', ['paper', 'standard', 'both'], 'Which networks.')
+_ARCHS = flags.DEFINE_list('archs', None, 'Only these families (fc, lcn, cnn, cnn_gap); default all '
+                           'that each task and kind of model has.')
 _LZA_SIZES = flags.DEFINE_list('lza_sizes', ['4', '6', '8', '12', '16'], 'lza: half-lengths d.')
 _DSD_K_SIZES = flags.DEFINE_list('dsd_k_sizes', ['2', '4', '8', '16', '32'], 'dsd_k: patches k.')
 _DSD_D_SIZES = flags.DEFINE_list('dsd_d_sizes', ['4', '8', '16', '32', '64'], 'dsd_d: dimensions d.')
@@ -64,7 +66,7 @@ _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'Seeds 0..num_seeds-1.', lower
 _NUM_TEST = flags.DEFINE_integer('num_test', 2000, 'Generated test examples.', lower_bound=2)
 _TARGETS = flags.DEFINE_list('targets', ['lza=0.8', 'dsd_k=0.9', 'dsd_d=0.9'], 'Target test '
                              'accuracy per task, TASK=VALUE.')
-_STEPS = flags.DEFINE_integer('steps', 1000, 'Optimizer steps per run.', lower_bound=1)
+_STEPS = flags.DEFINE_integer('steps', 2000, 'Optimizer steps per run.', lower_bound=1)
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Minibatch size.', lower_bound=1)
 _PAPER_LR = flags.DEFINE_float('paper_learning_rate', 0.5, 'SGD learning rate (paper models).',
                                lower_bound=0)
@@ -156,6 +158,8 @@ def make_groups(task_list, kinds, sizes_n, seeds) -> list[experiment.Group]:
       data = grids.arrays(load_dataset(params['spec']))
       for kind in kinds:
         for arch in (PAPER_ARCHS[task] if kind == 'paper' else STANDARD_ARCHS):
+          if _ARCHS.value and arch not in _ARCHS.value:
+            continue
           model, train, init = model_and_training(task, arch, kind, params)
           label = f'{kind}_{arch}'
           runs = tuple({'arch': label, 'task': task, 'size': size, 'n': n, 'seed': s}
@@ -255,8 +259,15 @@ def main(argv):
   kinds = ('paper', 'standard') if _MODELS.value == 'both' else (_MODELS.value,)
   for task in task_list:
     sizes(task)
+  for arch in _ARCHS.value or ():
+    if arch not in STANDARD_ARCHS:
+      raise ValueError(f'--archs: {arch!r} is not one of {STANDARD_ARCHS}')
   groups = make_groups(task_list, kinds, sizes_n, seeds)
+  if not groups:
+    raise ValueError(f'--archs={",".join(_ARCHS.value)}: no model of --models={_MODELS.value} on '
+                     f'--tasks={",".join(task_list)}')
   config = {'experiment': 'dimension_scaling', 'tasks': task_list, 'kinds': kinds,
+            'archs': _ARCHS.value,
             'sizes': {t: sizes(t) for t in task_list}, 'sizes_n': sizes_n, 'seeds': seeds,
             'dsd_d': _DSD_D.value, 'dsd_k': _DSD_K.value, 'sigma0': _SIGMA0.value,
             'lsa_threshold': _LSA.value, 'steps': _STEPS.value, 'batch_size': _BATCH_SIZE.value,

@@ -52,6 +52,7 @@ _RIDGE = flags.DEFINE_float('ridge', 1e-3, 'Kernel regression noise, relative to
                             lower_bound=0)
 _TRAIN_WIDTH = flags.DEFINE_integer('train_width', 32, 'Width of the trained networks; 0 trains none.',
                                     lower_bound=0)
+_TRAIN_ARCHS = flags.DEFINE_list('train_archs', list(kernels.ARCHS), 'Architectures trained.')
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds of the trained networks.', lower_bound=1)
 _STEPS = flags.DEFINE_integer('steps', 1000, 'Adam steps of the trained networks.', lower_bound=1)
 _LEARNING_RATE = flags.DEFINE_float('learning_rate', 3e-3, 'Adam learning rate.', lower_bound=0)
@@ -88,10 +89,8 @@ def width_sweep(arrays: dict, widths: tuple[int, ...], key: jax.Array) -> dict:
   out = {'widths': list(widths), **{f'{name}_difference': [] for name in PAIRS},
          **{f'{arch}_vs_exact': [] for arch in kernels.ARCHS}}
   for width in widths:
-    mc = {arch: kernels.monte_carlo_kernel(arch, probe, probe, jax.random.fold_in(key, width),
-                                           num_samples=_NUM_SAMPLES.value, width=width,
-                                           **architecture())
-          for arch in kernels.ARCHS}
+    mc = kernels.monte_carlo_kernels(probe, probe, jax.random.fold_in(key, width), kernels.ARCHS,
+                                     num_samples=_NUM_SAMPLES.value, width=width, **architecture())
     for name, (cnn, lcn) in PAIRS.items():
       out[f'{name}_difference'].append(kernels.relative_difference(mc[cnn], mc[lcn]))
     for arch in kernels.ARCHS:
@@ -121,7 +120,7 @@ def trained_groups(spec: str, arrays: dict) -> list[experiment.Group]:
                                eval_every=_STEPS.value)
   data = {k: arrays[k] for k in ('x_train', 'y_train', 'x_test', 'y_test')}
   groups = []
-  for arch in kernels.ARCHS:
+  for arch in _TRAIN_ARCHS.value:
     family, readout = ('fc', 'flatten') if arch == 'fc' else arch.split('_')
     model = models.build(family, num_classes=arrays['num_classes'], depth=_DEPTH.value,
                          width=_TRAIN_WIDTH.value, kernel_size=_KERNEL_SIZE.value, strides=1,
@@ -182,6 +181,9 @@ def main(argv):
   widths = sweep_flags.positive_ints('widths', _WIDTHS.value)
   if _KERNEL_SIZE.value % 2 == 0:
     raise ValueError(f'kernel_size={_KERNEL_SIZE.value}: must be odd')
+  for arch in _TRAIN_ARCHS.value:
+    if arch not in kernels.ARCHS:
+      raise ValueError(f'--train_archs: {arch!r} is not one of {kernels.ARCHS}')
   arrays = {spec: subsets(spec) for spec in _DATASETS.value}
   workdir = pathlib.Path(_WORKDIR.value)
   workdir.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,8 @@ infinite-width limit the recursion below computes.
 
 Monte Carlo kernel of one draw: `weight_var * <phi(x), phi(x')> / F + bias_var`, phi the readout's input
 features (`[F]`: the flattened or pooled last hidden layer); this takes the expectation over the output
-layer exactly. Averaged over draws it is the finite-width NNGP kernel.
+layer exactly. Averaged over draws it is the finite-width NNGP kernel. The flatten and GAP readouts of
+one family read the same draws of its hidden layers.
 
 Exact kernel (ReLU: the arc-cosine expectation of Cho and Saul 2009; the convolutional recursion of
 Novak et al. 2019 and Garriga-Alonso et al. 2019). For inputs x, x' the recursion tracks the covariance
@@ -27,7 +28,7 @@ K[q, q'] = Cov(z_q(x), z_q'(x')) of the pre-activations at every pair of positio
   next layers   K[q, q'] = weight_var / T * sum_t E[relu(z_{q+t}(x)) relu(z_{q'+t}(x'))] + bias_var
 (t over the T taps of the window; zero padding contributes zero). A convolution keeps every (q, q');
 a locally connected layer draws independent weights (and biases) per output position, so its
-covariance vanishes for q != q'. Readouts: flatten gives weight_var * mean_q E[relu relu][q, q] +
+covariance vanishes for q != q' (so its recursion carries the diagonal alone). Readouts: flatten gives weight_var * mean_q E[relu relu][q, q] +
 bias_var, global average pooling weight_var * mean_{q, q'} E[relu relu][q, q'] + bias_var. The flatten
 readout reads the diagonal only, and the diagonal obeys the same recursion with or without tying: CNN-
 flatten and LCN-flatten are one Gaussian process. Pooling reads the off-diagonal, where they differ.
@@ -46,6 +47,7 @@ import sklearn.kernel_ridge
 from lib.core import layers, models
 
 ARCHS = ('fc', 'lcn_flatten', 'cnn_flatten', 'lcn_gap', 'cnn_gap')
+FAMILY_INDEX = {'fc': 0, 'lcn': 1, 'cnn': 2}
 
 
 def _family_readout(arch: str) -> tuple[str, str]:
@@ -63,26 +65,24 @@ def _check_kernel_size(kernel_size: int) -> None:
                      'symmetric)')
 
 
-def feature_network(arch: str, *, depth: int, width: int, kernel_size: int = 3) -> layers.Layer:
-  """The network up to the readout's input, from lib's layers.
+def hidden_network(family: str, *, depth: int, width: int, kernel_size: int = 3) -> layers.Layer:
+  """The hidden layers of a family, from lib's layers (the readout is applied by the kernels).
 
   Args:
-    arch: one of ARCHS.
+    family: 'fc', 'lcn' or 'cnn'.
     depth: hidden layers, at least 1.
     width: units (FC) or channels (LCN, CNN) per hidden layer.
     kernel_size: taps per grid dimension (LCN, CNN), odd.
 
   Returns:
-    A layer `[batch, *grid, C] -> [batch, F]`: the flattened (or pooled) last hidden layer.
+    A layer `[batch, *grid, C] -> [batch, *grid, width]` (FC: `[batch, width]`), ending in a ReLU.
   """
-  family, readout = _family_readout(arch)
   _check_kernel_size(kernel_size)
   if depth < 1:
     raise ValueError(f'depth={depth!r}: must be at least 1')
   stack = [layers.Flatten] if family == 'fc' else []
   for _ in range(depth):
     stack += [models.hidden_layer(family, width, kernel_size, 1, 'SAME'), layers.Relu]
-  stack.append(layers.GlobalAvgPool if readout == 'gap' else layers.Flatten)
   return layers.serial(*stack)
 
 
@@ -117,46 +117,68 @@ def gaussian_params(network: layers.Layer, key: jax.Array, in_shape: Sequence[in
   return jax.tree_util.tree_unflatten(treedef, drawn)
 
 
-def monte_carlo_samples(arch: str, x1: jax.Array, x2: jax.Array, key: jax.Array, *,
-                        num_samples: int, depth: int, width: int, kernel_size: int = 3,
+def _readout(features: jax.Array, readout: str) -> jax.Array:
+  """`[N, F]`: the last hidden layer `[N, *grid, C]` (FC: `[N, C]`) flattened or pooled."""
+  if readout == 'gap':
+    return features.mean(axis=tuple(range(1, features.ndim - 1)))
+  return features.reshape(features.shape[0], -1)
+
+
+def monte_carlo_samples(x1: jax.Array, x2: jax.Array, key: jax.Array, archs: Sequence[str] = ARCHS,
+                        *, num_samples: int, depth: int, width: int, kernel_size: int = 3,
                         weight_var: float = 2.0, bias_var: float = 0.0,
-                        batch_size: int = 4) -> jax.Array:
-  """The NNGP kernel of `num_samples` random draws of a finite network, one per draw.
+                        batch_size: int = 4) -> dict[str, jax.Array]:
+  """The NNGP kernels of `num_samples` random draws of finite networks, one per draw and arch.
+
+  One compiled program computes every arch; the flatten and GAP readouts of a family share each draw
+  of its hidden layers. Families draw independently (`fold_in(key, family index)`).
 
   Args:
-    arch: one of ARCHS.
     x1: `[N1, *grid, C]` inputs.
     x2: `[N2, *grid, C]` inputs.
-    key: PRNG key; draw s uses `fold_in(key, s)`.
+    key: PRNG key; draw s of a family uses `fold_in(fold_in(key, family), s)`.
+    archs: architectures from ARCHS.
     num_samples: draws.
-    depth, width, kernel_size: the architecture (see `feature_network`).
+    depth, width, kernel_size: the architecture (see `hidden_network`).
     weight_var, bias_var: the parameter variances.
     batch_size: draws computed at once (memory: batch_size networks' parameters and features).
 
   Returns:
-    `[num_samples, N1, N2]` float32.
+    `{arch: [num_samples, N1, N2] float32}`.
   """
   chex.assert_equal_shape_suffix([x1, x2], x1.ndim - 1)
   if num_samples < 1:
     raise ValueError(f'num_samples={num_samples!r}: must be at least 1')
-  network = feature_network(arch, depth=depth, width=width, kernel_size=kernel_size)
+  by_family = {}
+  for arch in archs:
+    family, readout = _family_readout(arch)
+    by_family.setdefault(family, []).append((arch, readout))
+  networks = {family: hidden_network(family, depth=depth, width=width, kernel_size=kernel_size)
+              for family in by_family}
   in_shape = x1.shape[1:]
 
-  def one_draw(draw_key, a, b):
-    params = gaussian_params(network, draw_key, in_shape, weight_var, bias_var)
-    phi_a, phi_b = network.apply(params, a), network.apply(params, b)  # [N, F]
-    return weight_var * phi_a @ phi_b.T / phi_a.shape[1] + bias_var
+  def one_draw(keys, a, b):
+    out = {}
+    for family, network in networks.items():
+      params = gaussian_params(network, keys[family], in_shape, weight_var, bias_var)
+      h_a, h_b = network.apply(params, a), network.apply(params, b)
+      for arch, readout in by_family[family]:
+        phi_a, phi_b = _readout(h_a, readout), _readout(h_b, readout)  # [N, F]
+        out[arch] = weight_var * phi_a @ phi_b.T / phi_a.shape[1] + bias_var
+    return out
 
   def draws(keys, a, b):
     return jax.lax.map(lambda k: one_draw(k, a, b), keys, batch_size=batch_size)
 
-  keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.arange(num_samples))
+  keys = {family: jax.vmap(lambda s, f=jax.random.fold_in(key, FAMILY_INDEX[family]):
+                           jax.random.fold_in(f, s))(jnp.arange(num_samples))
+          for family in networks}
   return jax.jit(draws)(keys, jnp.asarray(x1, jnp.float32), jnp.asarray(x2, jnp.float32))
 
 
-def monte_carlo_kernel(arch: str, x1, x2, key, **kwargs) -> jax.Array:
-  """`[N1, N2]`: the mean of `monte_carlo_samples` (same arguments)."""
-  return monte_carlo_samples(arch, x1, x2, key, **kwargs).mean(0)
+def monte_carlo_kernels(x1, x2, key, archs: Sequence[str] = ARCHS, **kwargs) -> dict[str, jax.Array]:
+  """`{arch: [N1, N2]}`: the means over draws of `monte_carlo_samples` (same arguments)."""
+  return {arch: k.mean(0) for arch, k in monte_carlo_samples(x1, x2, key, archs, **kwargs).items()}
 
 
 # ------------------------------------------------------------------------------------ exact kernels

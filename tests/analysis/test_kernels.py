@@ -24,8 +24,8 @@ def test_relu_expectation_at_known_correlations():
 def test_monte_carlo_one_layer_fc_matches_arc_cosine_within_sampling_error():
   x = _inputs((5, 7, 1))
   samples = np.asarray(kernels.monte_carlo_samples(
-      'fc', x, x, jax.random.PRNGKey(1), num_samples=256, depth=1, width=128, bias_var=0.1,
-      batch_size=64))
+      x, x, jax.random.PRNGKey(1), ('fc',), num_samples=256, depth=1, width=128, bias_var=0.1,
+      batch_size=64)['fc'])
   exact = np.asarray(kernels.exact_kernel('fc', x, x, depth=1, bias_var=0.1))
   for num_samples in (16, 256):  # the tolerance, 5 standard errors, shrinks as 1/sqrt(num_samples)
     estimate = samples[:num_samples].mean(0)
@@ -54,19 +54,21 @@ def test_exact_kernel_blocks_do_not_change_the_result():
   np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
-@pytest.mark.parametrize('arch', ['lcn_gap', 'cnn_gap'])
-def test_monte_carlo_spatial_kernels_converge_to_the_exact_ones(arch):
+def test_monte_carlo_spatial_kernels_converge_to_the_exact_ones():
   x = _inputs((4, 8, 1))
-  exact = kernels.exact_kernel(arch, x, x, depth=2)
-  narrow, wide = (kernels.monte_carlo_kernel(arch, x, x, jax.random.PRNGKey(0), num_samples=64,
-                                             depth=2, width=width, batch_size=64)
+  archs = ('lcn_gap', 'cnn_gap', 'cnn_flatten')
+  exact = kernels.exact_kernels(x, x, archs, depth=2)
+  narrow, wide = (kernels.monte_carlo_kernels(x, x, jax.random.PRNGKey(0), archs, num_samples=64,
+                                              depth=2, width=width, batch_size=64)
                   for width in (8, 128))
-  assert kernels.relative_difference(wide, exact) < 0.05
-  assert kernels.relative_difference(wide, exact) < kernels.relative_difference(narrow, exact)
+  for arch in archs:
+    assert kernels.relative_difference(wide[arch], exact[arch]) < 0.05, arch
+    assert (kernels.relative_difference(wide[arch], exact[arch])
+            < kernels.relative_difference(narrow[arch], exact[arch])), arch
 
 
 def test_gaussian_params_have_the_nngp_variances():
-  network = kernels.feature_network('lcn_flatten', depth=1, width=64, kernel_size=3)
+  network = kernels.hidden_network('lcn', depth=1, width=64, kernel_size=3)
   params = kernels.gaussian_params(network, jax.random.PRNGKey(0), (20, 4), 2.0, 0.5)
   kernel, bias = params[0]['kernel'], params[0]['bias']
   chex.assert_shape(kernel, (20, 3, 4, 64))
