@@ -18,6 +18,7 @@ from absl import flags
 from lib.analysis import dense_cost
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/dense_cost', 'Where results and the figure go.')
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _MODELS = flags.DEFINE_list('models', list(dense_cost.MODELS),
                             f'Which models, from {list(dense_cost.MODELS)}.')
 _BATCH = flags.DEFINE_integer('batch', 32, 'Examples per timed forward pass.')

@@ -29,6 +29,7 @@ SCALES = {
 }
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/layer_speed', 'Where layer_speed.json is written.')
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _SCALES = flags.DEFINE_list('scales', list(SCALES), f'Which scales to run, from {list(SCALES)}.')
 _DENSE = flags.DEFINE_bool('dense', True, 'Also time the materialized and FC forms (slow at '
                            'MNIST scale: their weight matrix has hundreds of millions of entries).')

@@ -54,8 +54,9 @@ def main(argv):
   del argv
   sweep_flags.configure_devices()
   data = load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir)
-  archs = tuple(_ARCHS.value or protocols.model_names(FLAGS.dataset))
-  sizes = sweep_flags.positive_ints('sizes', _SIZES.value or [str(len(data.y_train))])
+  archs = sweep_flags.given_list('archs', _ARCHS.value, protocols.model_names(FLAGS.dataset))
+  sizes = sweep_flags.positive_ints('sizes', sweep_flags.given_list('sizes', _SIZES.value,
+                                                                    [str(len(data.y_train))]))
   seeds = tuple(range(_NUM_SEEDS.value))
   train = sweep_flags.train_config()
   groups = [g for permuted in (False, True) for g in grids.standard_groups(

@@ -44,7 +44,7 @@ _PERMUTATION_SEED = flags.DEFINE_integer('permutation_seed', 0, 'Seed of that pe
 
 def grid_from_flags(num_train: int) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
   """`(archs, sizes, seeds)` from the flags; grid sizes above `num_train` become `num_train`."""
-  archs = tuple(_ARCHS.value or protocols.model_names(FLAGS.dataset))
+  archs = sweep_flags.given_list('archs', _ARCHS.value, protocols.model_names(FLAGS.dataset))
   sizes, num_seeds = GRIDS[_GRID.value]
   sizes = tuple(sorted({min(n, num_train) for n in sizes}))
   if _SIZES.value is not None:

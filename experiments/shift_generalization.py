@@ -36,6 +36,7 @@ sweep_flags.define_dataset('digits', 'Images are centred on a --canvas square; m
                            'circularly.')
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/shift_generalization', 'Where results and summaries '
                                'are written; re-running resumes.')
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _CANVAS = flags.DEFINE_integer('canvas', 20, 'Images: the side of the square zero canvas.',
                                lower_bound=1)
 _ARCHS = flags.DEFINE_list('archs', list(ARCHS), f'Architectures, from {list(ARCHS)} (mnist1d has '
@@ -91,7 +92,7 @@ def main(argv):
   del argv
   sweep_flags.configure_devices()
   circular = protocols.is_paper(FLAGS.dataset)
-  for arch in _ARCHS.value:
+  for arch in sweep_flags.given_list('archs', _ARCHS.value, ARCHS):
     if arch not in ARCHS or (circular and arch == 'cnn_gap'):
       raise ValueError(f'archs: arch={arch!r} is unknown for dataset={FLAGS.dataset!r}; expected '
                        f'one of {[a for a in ARCHS if not (circular and a == "cnn_gap")]}')
@@ -104,7 +105,8 @@ def main(argv):
   data = load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir, canvas=8)
   if not circular:
     data = on_canvas(data, _CANVAS.value, max_shift)
-  sizes = sweep_flags.positive_ints('sizes', _SIZES.value or [str(len(data.y_train))])
+  sizes = sweep_flags.positive_ints('sizes', sweep_flags.given_list('sizes', _SIZES.value,
+                                                                    [str(len(data.y_train))]))
   seeds = tuple(range(_NUM_SEEDS.value))
   groups = groups_for(data, _ARCHS.value, sizes, seeds, shifts, seen, circular)
   config = {'experiment': 'shift_generalization', 'dataset': FLAGS.dataset,

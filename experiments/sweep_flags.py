@@ -122,12 +122,46 @@ def positive_ints(name: str, values) -> tuple[int, ...]:
   return out
 
 
+def given_list(name: str, values, default) -> tuple:
+  """A list flag's values, or `default` when it is not given; ValueError naming --NAME for `--NAME=`."""
+  if values is None:
+    return tuple(default)
+  if not values:
+    raise ValueError(f'--{name}= is empty: give at least one value, or leave the flag out for '
+                     f'{",".join(map(str, default))}')
+  return tuple(values)
+
+
+def check_distributed() -> None:
+  """Raises ValueError naming the flag: a multi-host flag without --distributed, a coordinator
+  address that is not HOST:PORT, or a --process_id outside [0, --num_processes)."""
+  multi_host = {flag.name: flag.value for flag in (COORDINATOR_ADDRESS, NUM_PROCESSES, PROCESS_ID)
+                if flag.value is not None}
+  if not DISTRIBUTED.value:
+    for name, value in multi_host.items():
+      raise ValueError(f'--{name}={value}: only used with --distributed')
+    return
+  address = COORDINATOR_ADDRESS.value
+  if address is not None:
+    host, _, port = address.rpartition(':')
+    if not host or not port.isdigit() or not 0 < int(port) < 2**16:
+      raise ValueError(f'--coordinator_address={address}: expected HOST:PORT')
+  if None not in (NUM_PROCESSES.value, PROCESS_ID.value) and PROCESS_ID.value >= NUM_PROCESSES.value:
+    raise ValueError(f'--process_id={PROCESS_ID.value}: must be below --num_processes='
+                     f'{NUM_PROCESSES.value}')
+
+
 def configure_devices() -> None:
-  """Applies --cpu_devices, then --distributed; call before any other JAX call.
+  """Checks the multi-host flags, applies --cpu_devices, then --distributed; call before any other
+  JAX call.
 
   If JAX has already initialised its backends (e.g. in a test process), --cpu_devices is left as it
   is, with a warning.
+
+  Raises:
+    ValueError: naming a multi-host flag that is wrong (`check_distributed`).
   """
+  check_distributed()
   count = os.cpu_count() if CPU_DEVICES.value is None else CPU_DEVICES.value
   if count:
     try:

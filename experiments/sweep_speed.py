@@ -35,7 +35,9 @@ _LOOP_LAYERS = flags.DEFINE_multi_enum('loop_layers', ['ours', 'flax'], ['ours',
                                        "The loop's CNN: this project's layers (the engine's model) "
                                        'and/or flax.linen.Conv.')
 _REPEATS = flags.DEFINE_integer('repeats', 2, 'Timed repetitions of each, interleaved; the best '
-                                'counts (other processes on the machine only ever slow a repetition).')
+                                'counts (other processes on the machine only ever slow a repetition).',
+                                lower_bound=1)
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 
 
 def engine_trainer(data, runs: int, config: training.TrainConfig, method: str):

@@ -19,7 +19,8 @@ def _save(fig, path: os.PathLike) -> None:
 def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> None:
   """Test accuracy against training-set size, one line per architecture with a +-std band.
 
-  Train accuracy is drawn dashed in the same colour. The x axis is logarithmic.
+  Train accuracy is drawn dashed in the same colour. The x axis is logarithmic. Rows whose every run
+  diverged (NaN means) are left out; an architecture with none left is named in the legend.
 
   Args:
     rows: `lib.engine.summary.summarize` rows with 'arch' and 'n'.
@@ -28,8 +29,15 @@ def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> N
   """
   fig, ax = plt.subplots(figsize=(6.4, 4.4))
   archs = list(dict.fromkeys(r['arch'] for r in rows))
+  sizes = [r['n'] for r in rows]
+  if sizes:
+    ax.set_xlim(min(sizes) / 1.2, max(sizes) * 1.2)
   for arch, color in zip(archs, plt.rcParams['axes.prop_cycle'].by_key()['color'] * 4):
-    mine = sorted((r for r in rows if r['arch'] == arch), key=lambda r: r['n'])
+    mine = sorted((r for r in rows if r['arch'] == arch and np.isfinite(r['test_accuracy_mean'])),
+                  key=lambda r: r['n'])
+    if not mine:
+      ax.plot([], [], 'x', color=color, label=f'{arch}: every run diverged')
+      continue
     n = np.array([r['n'] for r in mine])
     test = 100 * np.array([r['test_accuracy_mean'] for r in mine])
     std = 100 * np.array([r['test_accuracy_std'] for r in mine])

@@ -11,7 +11,6 @@ with an ETA, and returns every record of the grid.
 
 import dataclasses
 import json
-import logging as std_logging
 import time
 from collections.abc import Callable
 
@@ -303,26 +302,23 @@ def _train(pending, work, config, options, total, already, writer):
     tracker.add_group(group.name, len(runs), cost_per_run(group), group.train.steps)
   extra = {'config': config, 'provenance': provenance.provenance()}
   placed = {}
-  quiet = std_logging.getLogger('jax._src.callback')
   with interrupt.catching_sigint():
     for group, runs in pending:
       program = Program(group, options, mesh, place(group, mesh, placed), tracker)
       for chunk in _chunks(runs, program.width):
         tracker.start_chunk(group.name, _label(group, chunk), len(chunk))
         tic = time.time()
-        level = quiet.level
-        quiet.setLevel(std_logging.CRITICAL)
         try:
-          out = program(np.array([r['seed'] for r in chunk], np.int32),
-                        np.array([r['n'] for r in chunk], np.int32), subsets(group, chunk))
+          interrupt.check()  # SIGINT during a compile or between chunks
+          with interrupt.quiet_callback_errors():
+            out = program(np.array([r['seed'] for r in chunk], np.int32),
+                          np.array([r['n'] for r in chunk], np.int32), subsets(group, chunk))
         except Exception as error:  # pylint: disable=broad-except
-          if 'Interrupted' in str(error) or isinstance(error, interrupt.Interrupted):
+          if isinstance(error, interrupt.Interrupted) or interrupt.requested():
             raise interrupt.Interrupted(
                 f'{len(work.records())} runs are recorded in {work.path}; run the same command '
                 'again to resume.') from None
           raise
-        finally:
-          quiet.setLevel(level)
         share = (time.time() - tic) / len(chunk)
         for i, run_ in enumerate(chunk):
           record = make_record(run_, {k: v[i] for k, v in out.items()}, group.train,
