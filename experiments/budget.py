@@ -1,8 +1,8 @@
 """Budgets: test accuracy of the widest and the deepest FC, LCN and CNN that fit a budget.
 
 For every budget of free parameters (--param_budgets) and, separately, of multiply-adds per example
-(--mac_budgets), the widest network of each family at --wide_depth hidden layers and the deepest at
---deep_width units/channels (lib.analysis.budgets: `models.build`, 3-tap SAME layers, flatten
+(--mac_budgets), the widest network of each family at --wide_depth hidden layers and the deepest with
+--deep_width channels per layer, FC layers holding as many units (lib.analysis.budgets: `models.build`, 3-tap SAME layers, flatten
 readout), trained at a fixed training-set size on each of --datasets with one protocol (Adam, the
 training flags) through the engine, --num_seeds seeds each. The same architecture reached from two
 budgets is trained once. Writes results.jsonl, summary.md and summary.csv (accuracy per dataset, kind,
@@ -31,15 +31,15 @@ _DIGITS_CANVAS = flags.DEFINE_integer('digits_canvas', 8, 'digits: canvas side (
                                       'they are).', lower_bound=8)
 _KINDS = flags.DEFINE_list('kinds', list(budgets.KINDS), f'Budget kinds, from {budgets.KINDS}.')
 _SHAPES = flags.DEFINE_list('shapes', list(budgets.SHAPES), f'From {budgets.SHAPES}.')
-_PARAM_BUDGETS = flags.DEFINE_list('param_budgets', ['1000', '4000', '16000'],
-                                   'Budgets of free parameters.')
-_MAC_BUDGETS = flags.DEFINE_list('mac_budgets', ['10000', '40000', '160000'],
+_PARAM_BUDGETS = flags.DEFINE_list('param_budgets', ['4000', '32000'], 'Budgets of free parameters.')
+_MAC_BUDGETS = flags.DEFINE_list('mac_budgets', ['20000', '160000'],
                                  'Budgets of multiply-adds per example (forward, factored).')
 _WIDE_DEPTH = flags.DEFINE_integer('wide_depth', 2, 'Hidden layers of the widest networks.',
                                    lower_bound=1)
-_DEEP_WIDTH = flags.DEFINE_integer('deep_width', 16, 'Units (FC) or channels (LCN, CNN) of the '
-                                   'deepest networks.', lower_bound=1)
-_MAX_DEPTH = flags.DEFINE_integer('max_depth', 12, 'Deepest network considered.', lower_bound=1)
+_DEEP_WIDTH = flags.DEFINE_integer('deep_width', 4, 'Channels of the deepest LCN and CNN; the deepest '
+                                   'FC has as many units per layer (channels x positions).',
+                                   lower_bound=1)
+_MAX_DEPTH = flags.DEFINE_integer('max_depth', 8, 'Deepest network considered.', lower_bound=1)
 _SIZE = flags.DEFINE_integer('n', 1000, 'Training-set size (at most the dataset\'s).', lower_bound=1)
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds 0..num_seeds-1.', lower_bound=1)
 _STEPS = flags.DEFINE_integer('steps', 1500, 'Adam steps per run.', lower_bound=1)

@@ -32,7 +32,7 @@ from absl import flags
 
 from experiments import sweep_flags
 from lib.analysis import beta_lasso, cost_figures, locality
-from lib.core import layers, models, projection
+from lib.core import inits, layers, models, projection
 from lib.data import load_dataset
 from lib.engine import experiment, grids, summary, training
 
@@ -48,16 +48,24 @@ _WORKDIR = flags.DEFINE_string('workdir', 'runs/learned_locality', 'Where the ru
                                're-running resumes.')
 _PARTS = flags.DEFINE_list('parts', list(PARTS), f'Which parts, from {PARTS}.')
 _SIZES = flags.DEFINE_list('sizes', ['100', '500', '4000'], 'locality: training-set sizes.')
-_NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'Seeds 0..num_seeds-1 of every part.',
-                                  lower_bound=1)
-_EFCN_T = flags.DEFINE_list('efcn_t', ['0', '100', '500', '3000'], 'efcn: steps of projected (CNN) '
-                            'training before the dense net trains freely; each at most --steps.')
+_NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'locality and beta_lasso: seeds '
+                                  '0..num_seeds-1.', lower_bound=1)
+_EFCN_T = flags.DEFINE_list('efcn_t', ['0', '100', '500', '1500'], 'efcn: steps of projected (CNN) '
+                            'training before the dense net trains freely; each at most --efcn_steps.')
+_EFCN_STEPS = flags.DEFINE_integer('efcn_steps', 1500, 'efcn: steps per run (the dense net costs six '
+                                   'times the CNN\'s multiply-adds); other training flags as given.',
+                                   lower_bound=1)
+_EFCN_SEEDS = flags.DEFINE_integer('efcn_seeds', 2, 'efcn: seeds 0..efcn_seeds-1.', lower_bound=1)
+_EFCN_OPTIMIZER = flags.DEFINE_enum('efcn_optimizer', None, training.OPTIMIZERS, 'efcn: the optimizer '
+                                    '(default --optimizer).')
+_EFCN_LEARNING_RATE = flags.DEFINE_float('efcn_learning_rate', None, 'efcn: the learning rate '
+                                         '(default --learning_rate).')
 _EFCN_N = flags.DEFINE_integer('efcn_n', 4000, 'efcn and beta_lasso: training-set size.',
                                lower_bound=1)
 _LASSO_STEPS = flags.DEFINE_list('lasso_steps', ['500', '1500', '3000'], 'beta_lasso: step counts.')
 _LASSO_LR = flags.DEFINE_float('lasso_learning_rate', 0.1, 'beta_lasso (and its SGD baseline): '
                                'learning rate.')
-_LASSO_L1 = flags.DEFINE_float('lasso_l1', 2e-4, 'beta_lasso: lambda.')
+_LASSO_L1 = flags.DEFINE_float('lasso_l1', 5e-4, 'beta_lasso: lambda.')
 _LASSO_BETA = flags.DEFINE_float('lasso_beta', 50.0, 'beta_lasso: beta (threshold beta * lambda).')
 
 
@@ -100,9 +108,11 @@ def locality_groups(data, sizes, seeds, train) -> list[experiment.Group]:
   """Part 1: the MLP with and without shift augmentation."""
   arrays, grid = grids.arrays(data), data.grid
   evaluate = lambda params, d: scores(first_layer_rows(params, grid))
+  mlp = models.mnist1d_mlp(data.num_classes)
   return [experiment.Group(
-      name=f'locality fc{" shifted" if shifted else ""}', model=models.mnist1d_mlp(data.num_classes),
-      train=train, data=arrays, evaluate=evaluate, augment=circular_shift if shifted else None,
+      name=f'locality fc{" shifted" if shifted else ""}', model=mlp, train=train, data=arrays,
+      evaluate=evaluate, augment=circular_shift if shifted else None,
+      init=inits.fan_in_uniform(mlp),
       runs=tuple({'arch': 'fc', 'part': 'locality', 'shifted': shifted, 'n': n, 'seed': s}
                  for n in sizes for s in seeds)) for shifted in (False, True)]
 
@@ -119,7 +129,8 @@ def efcn_groups(data, ts, n, seeds, train) -> list[experiment.Group]:
     del d
     return {'distance': emb.distance(params), **scores(dense_rows(params[0]['kernel']))}
 
-  start = lambda key, in_shape: emb.to_dense(cnn.init(key, in_shape)[1])
+  cnn_init = inits.fan_in_uniform(cnn)
+  start = lambda key, in_shape: emb.to_dense(cnn_init(key, in_shape))
   groups = [experiment.Group(
       name=f'efcn t={t}', model=fc, train=train, data=arrays, evaluate=evaluate, init=start,
       optimizer=optax.chain(projection.projected_until(emb, t), base),
@@ -127,6 +138,7 @@ def efcn_groups(data, ts, n, seeds, train) -> list[experiment.Group]:
             for t in ts]
   groups.append(experiment.Group(
       name='efcn fc', model=fc, train=train, data=arrays, evaluate=evaluate,
+      init=inits.fan_in_uniform(fc),
       runs=tuple({'arch': 'fc_dense', 'part': 'efcn', 't': 0, 'n': n, 'seed': s} for s in seeds)))
   return groups
 
@@ -142,18 +154,19 @@ def lasso_groups(data, steps_grid, n, seeds, train) -> list[experiment.Group]:
 
   lr = _LASSO_LR.value
   lasso = beta_lasso.beta_lasso(lr, _LASSO_L1.value, _LASSO_BETA.value, mask=beta_lasso.kernels_only)
+  mlp = models.mnist1d_mlp(data.num_classes)
   groups = []
   for steps in steps_grid:
     protocol = training.TrainConfig(**{**vars(train), 'optimizer': 'sgd', 'learning_rate': lr,
                                        'steps': steps, 'eval_every': math.gcd(steps, 500)})
     groups.append(experiment.Group(
-        name=f'beta-lasso {steps} steps', model=models.mnist1d_mlp(data.num_classes),
-        train=protocol, data=arrays, evaluate=evaluate, optimizer=lasso,
+        name=f'beta-lasso {steps} steps', model=mlp, train=protocol, data=arrays,
+        evaluate=evaluate, optimizer=lasso, init=inits.fan_in_uniform(mlp),
         runs=tuple({'arch': 'fc_beta_lasso', 'part': 'beta_lasso', 'steps': steps, 'n': n,
                     'seed': s} for s in seeds)))
   groups.append(experiment.Group(
-      name='sgd', model=models.mnist1d_mlp(data.num_classes), train=protocol, data=arrays,
-      evaluate=evaluate,
+      name='sgd', model=mlp, train=protocol, data=arrays, evaluate=evaluate,
+      init=inits.fan_in_uniform(mlp),
       runs=tuple({'arch': 'fc_sgd', 'part': 'beta_lasso', 'steps': steps, 'n': n, 'seed': s}
                  for s in seeds)))
   return groups
@@ -164,9 +177,10 @@ def baseline_scores(seeds: int, in_shape) -> dict:
   mlp = models.mnist1d_mlp()
   _, fc = paper_dense_fc(10)
   keys = jax.random.split(jax.random.key(2024), seeds)
-  at_init = jax.jit(jax.vmap(lambda k: (scores(first_layer_rows(mlp.init(k, in_shape)[1],
-                                                                in_shape[:-1])),
-                                        scores(dense_rows(fc.init(k, in_shape)[1][0]['kernel'])))))
+  mlp_init, fc_init = inits.fan_in_uniform(mlp), inits.fan_in_uniform(fc)
+  at_init = jax.jit(jax.vmap(lambda k: (
+      scores(first_layer_rows(mlp_init(k, in_shape), in_shape[:-1])),
+      scores(dense_rows(fc_init(k, in_shape)[0]['kernel'])))))
   mlp_scores, fc_scores = at_init(keys)
   return {'mlp': {k: float(v.mean()) for k, v in mlp_scores.items()},
           'fc_dense': {k: float(v.mean()) for k, v in fc_scores.items()}}
@@ -208,9 +222,17 @@ def main(argv):
   train = sweep_flags.train_config()
   seeds = tuple(range(_NUM_SEEDS.value))
   sizes = sweep_flags.positive_ints('sizes', _SIZES.value)
-  ts = tuple(int(t) for t in _EFCN_T.value)
-  if any(t < 0 or t > train.steps for t in ts):
-    raise ValueError(f'--efcn_t={_EFCN_T.value}: every t must lie in [0, --steps={train.steps}]')
+  try:
+    ts = tuple(int(t) for t in _EFCN_T.value)
+  except ValueError:
+    raise ValueError(f'--efcn_t={",".join(_EFCN_T.value)}: expected a list of ints') from None
+  efcn_train = sweep_flags.train_config(
+      steps=_EFCN_STEPS.value, eval_every=math.gcd(_EFCN_STEPS.value, train.eval_every),
+      optimizer=_EFCN_OPTIMIZER.value or train.optimizer,
+      learning_rate=_EFCN_LEARNING_RATE.value or train.learning_rate)
+  if 'efcn' in parts and any(t < 0 or t > efcn_train.steps for t in ts):
+    raise ValueError(f'--efcn_t={",".join(_EFCN_T.value)}: every t must lie in [0, --efcn_steps='
+                     f'{efcn_train.steps}]')
   lasso_steps = sweep_flags.positive_ints('lasso_steps', _LASSO_STEPS.value)
   for name, value in (('sizes', max(sizes)), ('efcn_n', _EFCN_N.value)):
     if value > len(data.y_train):
@@ -219,11 +241,11 @@ def main(argv):
   if 'locality' in parts:
     groups += locality_groups(data, sizes, seeds, train)
   if 'efcn' in parts:
-    groups += efcn_groups(data, ts, _EFCN_N.value, seeds, train)
+    groups += efcn_groups(data, ts, _EFCN_N.value, tuple(range(_EFCN_SEEDS.value)), efcn_train)
   if 'beta_lasso' in parts:
     groups += lasso_groups(data, lasso_steps, _EFCN_N.value, seeds, train)
-  config = {'experiment': 'learned_locality', 'parts': parts, 'train': vars(train), 'seeds': seeds,
-            'sizes': sizes, 'efcn_t': ts, 'efcn_n': _EFCN_N.value, 'lasso_steps': lasso_steps,
+  # The protocols only: parts, sizes, seeds, t and step counts pick runs (their identities).
+  config = {'experiment': 'learned_locality', 'train': vars(train), 'efcn_train': vars(efcn_train),
             'lasso': [_LASSO_LR.value, _LASSO_L1.value, _LASSO_BETA.value]}
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:

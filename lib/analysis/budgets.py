@@ -3,10 +3,13 @@
 A family's network is `lib.core.models.build(family, depth, width, kernel_size=3, strides=1, 'SAME',
 flatten readout)`; its cost is counted by `lib.core.counting` (free parameters; multiply-adds per
 example of the factored form). For a budget B, the widest network has a fixed depth and the largest
-width whose cost is at most B; the deepest has a fixed width and the largest depth (up to a cap).
+width whose cost is at most B; the deepest has fixed activations per layer and the largest depth (up
+to a cap): LCN and CNN layers of `width` channels on the input grid, FC layers of `width * positions`
+units, the same number of hidden units per layer, so that depth is bought by the constraint alone.
 """
 
 import dataclasses
+import math
 from typing import Sequence
 
 from lib.core import counting, models
@@ -50,7 +53,7 @@ def _largest(fits, most: int) -> int | None:
 def fit(family: str, shape: str, kind: str, budget: float, in_shape: Sequence[int],
         num_classes: int, depth: int, width: int, max_width: int = 4096,
         max_depth: int = 32) -> Architecture | None:
-  """The widest (at `depth`) or deepest (at `width`) network of `family` whose cost fits `budget`.
+  """The widest (at `depth`) or deepest (at `width` channels) network of `family` that fits `budget`.
 
   Returns:
     The architecture, or None when even width 1 (depth 1) does not fit.
@@ -66,7 +69,8 @@ def fit(family: str, shape: str, kind: str, budget: float, in_shape: Sequence[in
     make = lambda w: Architecture(family, depth, w)
     most = max_width
   else:
-    make = lambda d: Architecture(family, d, width)
+    units = width * math.prod(in_shape[:-1]) if family == 'fc' else width
+    make = lambda d: Architecture(family, d, units)
     most = max_depth
   best = _largest(lambda v: cost(make(v), kind, in_shape, num_classes) <= budget, most)
   return None if best is None else make(best)

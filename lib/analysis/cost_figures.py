@@ -89,6 +89,8 @@ def receptive_fields(depths, init: dict, trained: dict, facts: dict, result: dic
   ax.plot(depths, theory, 'k:', label=f"theoretical field: a = {result['theory_exponent']:.2f}")
   ax.set_xscale('log')
   ax.set_yscale('log')
+  ax.set_xticks(depths, [str(d) for d in depths])
+  ax.minorticks_off()
   ax.set_xlabel('depth')
   ax.set_ylabel('width (std of the field, positions)')
   ax.set_title('width ~ depth^a (spread over seeds)', fontsize='small')
@@ -114,10 +116,10 @@ def receptive_fields(depths, init: dict, trained: dict, facts: dict, result: dic
     ax.set_ylabel('hidden unit (sorted by peak)')
     ax.set_title(f'FC (MLP) 2nd hidden layer, |d unit / d x|, {name}', fontsize='small')
   ax = axes[1, 2]
-  ax.hist([result['fc_unit_locality'], result['fc_unit_locality_init']], bins=20,
+  ax.hist([result['fc_unit_locality'], result['fc_unit_locality_init']], bins=20, density=True,
           label=['trained', 'at init'])
   ax.set_xlabel('share of gradient mass in the best 17-position window')
-  ax.set_ylabel('FC hidden units (all seeds)')
+  ax.set_ylabel('density over FC hidden units (all seeds)')
   ax.legend(fontsize='x-small')
   _save(fig, path)
 
@@ -168,7 +170,7 @@ def learned_locality(records: list[dict], baseline: dict, path: os.PathLike) -> 
   ax.set_xlabel('training examples n')
   ax.set_ylabel('score (1 = a convolution)')
   ax.set_title('MLP first layer (Adam): locality and tying', fontsize='small')
-  ax.legend(fontsize='x-small')
+  ax.legend(fontsize='x-small', loc='center right')
   ax = axes[0, 1]
   efcn = [r for r in part('efcn') if r['arch'] == 'efcn']
   if efcn:

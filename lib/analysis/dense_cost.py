@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lib.analysis import benchmark, cost_figures
-from lib.core import contraction, counting, models, patterns
+from lib.core import contraction, counting, inits, models, patterns
 
 MODELS = {
     # name: (builder(**layer_kwargs), input shape, description)
@@ -58,7 +58,7 @@ def measure(name: str, config: Config) -> dict:
   """Counts one model and times its forward pass in both forms; returns its record."""
   build, in_shape, description = MODELS[name]
   cost = counting.model_cost(build(), in_shape)
-  _, params = jax.jit(lambda key: build().init(key, in_shape))(jax.random.key(0))
+  params = jax.jit(lambda key: inits.fan_in_uniform(build())(key, in_shape))(jax.random.key(0))
   x = np.random.default_rng(1).normal(size=(config.batch, *in_shape)).astype(np.float32)
   record = {'model': name, 'description': description, 'in_shape': list(in_shape),
             'batch': config.batch, **dataclasses.asdict(cost), 'zero_fraction': cost.zero_fraction,

@@ -10,15 +10,6 @@ import pytest
 from lib.analysis import beta_lasso
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _fast_compiles():
-  """Tiny programs: XLA's optimizations cost more compile time than they save; numerics unchanged."""
-  previous = jax.config.read('jax_disable_most_optimizations')
-  jax.config.update('jax_disable_most_optimizations', True)
-  yield
-  jax.config.update('jax_disable_most_optimizations', previous)
-
-
 def test_one_step_is_sgd_then_l1_then_threshold():
   w = np.array([0.5, -0.5, 0.0031, -0.002, 0.0], np.float32)
   g = np.array([1.0, 1.0, 0.0, 0.0, -0.2], np.float32)

@@ -41,9 +41,12 @@ def test_widest_fc_is_the_largest_that_fits(budget):
 def test_deepest_cnn_and_the_cap():
   arch = budgets.fit('cnn', 'deepest', 'params', 5000, IN_SHAPE, 10, depth=0, width=8)
   assert _cnn_params(arch.depth, 8) <= 5000 < _cnn_params(arch.depth + 1, 8)
-  capped = budgets.fit('fc', 'deepest', 'params', 10**6, IN_SHAPE, 10, depth=0, width=8,
+  capped = budgets.fit('cnn', 'deepest', 'params', 10**6, IN_SHAPE, 10, depth=0, width=8,
                        max_depth=5)
   assert capped.depth == 5
+  # FC layers hold as many units as a CNN layer of 8 channels on 40 positions: 320.
+  fc = budgets.fit('fc', 'deepest', 'params', 3 * 10**5, IN_SHAPE, 10, depth=0, width=8)
+  assert fc.width == 320 and _fc_params(fc.depth, 320) <= 3 * 10**5 < _fc_params(fc.depth + 1, 320)
   assert budgets.fit('lcn', 'deepest', 'params', 1000, IN_SHAPE, 10, depth=0, width=8) is None
 
 

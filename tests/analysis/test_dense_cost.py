@@ -6,21 +6,11 @@ The expected counts are derived here from the architecture alone (lax's SAME rul
 import json
 import math
 
-import jax
 import numpy as np
 import pytest
 
 from lib.analysis import dense_cost
 from lib.core import counting
-
-
-@pytest.fixture(autouse=True, scope='module')
-def _fast_compiles():
-  """Tiny programs: XLA's optimizations cost more compile time than they save; numerics unchanged."""
-  previous = jax.config.read('jax_disable_most_optimizations')
-  jax.config.update('jax_disable_most_optimizations', True)
-  yield
-  jax.config.update('jax_disable_most_optimizations', previous)
 
 
 def _same_taps(n, k, s):

@@ -9,15 +9,6 @@ from lib.analysis import locality
 from lib.core import contraction, patterns
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _fast_compiles():
-  """Tiny programs: XLA's optimizations cost more compile time than they save; numerics unchanged."""
-  previous = jax.config.read('jax_disable_most_optimizations')
-  jax.config.update('jax_disable_most_optimizations', True)
-  yield
-  jax.config.update('jax_disable_most_optimizations', previous)
-
-
 def _conv_rows(grid=40, kernel=5, channels=3, seed=0):
   """The rows of a convolution's dense-equivalent matrix: `[N_out * C_out, grid, 1]`."""
   pattern = patterns.convolution((grid,), kernel, padding='SAME')

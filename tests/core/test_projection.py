@@ -27,6 +27,14 @@ def _fc(cnn):
   return layers.serial(d[0], layers.Relu, d[1], layers.Relu, layers.Flatten, d[2])
 
 
+def _random_params(model, seed):
+  """Normal parameters of the model's shapes, drawn on the host (nothing to compile)."""
+  shapes = jax.eval_shape(lambda k: model.init(k, IN_SHAPE)[1], jax.random.key(0))
+  rng = np.random.default_rng(seed)
+  return jax.tree_util.tree_map(
+      lambda s: (0.3 * rng.normal(size=s.shape)).astype(np.float32), shapes)
+
+
 @pytest.fixture(scope='module')
 def nets():
   cnn = _cnn()
@@ -36,7 +44,7 @@ def nets():
 
 def test_to_dense_is_the_dense_matrix_and_computes_the_same_function(nets):
   cnn, fc, emb = nets
-  _, params = jax.jit(lambda k: cnn.init(k, IN_SHAPE))(jax.random.key(0))
+  params = _random_params(cnn, 0)
   dense = jax.jit(emb.to_dense)(params)
   _, infos = cnn.describe(IN_SHAPE)
   for info, tied, mine in zip(infos, projection._pattern_dicts(params),
@@ -53,7 +61,7 @@ def test_to_dense_is_the_dense_matrix_and_computes_the_same_function(nets):
 
 def test_tie_sum_sums_each_tied_set_within_the_mask(nets):
   cnn, fc, emb = nets
-  _, dense = jax.jit(lambda k: fc.init(k, IN_SHAPE))(jax.random.key(2))
+  dense = _random_params(fc, 2)
   summed = jax.jit(emb.tie_sum)(dense)
   _, infos = cnn.describe(IN_SHAPE)
   for info, g, mine in zip(infos[:2], projection._pattern_dicts(dense),
@@ -72,9 +80,7 @@ def test_project_is_an_orthogonal_projection(nets):
   cnn, fc, emb = nets
 
   @jax.jit
-  def check(dense_key, tied_key):
-    _, dense = fc.init(dense_key, IN_SHAPE)
-    _, tied = cnn.init(tied_key, IN_SHAPE)
+  def check(dense, tied):
     once = emb.project(dense)
     residual = jax.tree_util.tree_map(jnp.subtract, dense, once)
     inner = sum(jnp.vdot(a, b) for a, b in zip(jax.tree_util.tree_leaves(residual),
@@ -82,7 +88,8 @@ def test_project_is_an_orthogonal_projection(nets):
     return (once, emb.project(once), emb.distance(emb.to_dense(tied)), emb.distance(dense),
             inner)
 
-  once, twice, tied_distance, dense_distance, inner = check(jax.random.key(3), jax.random.key(4))
+  once, twice, tied_distance, dense_distance, inner = check(_random_params(fc, 3),
+                                                            _random_params(cnn, 4))
   chex.assert_trees_all_close(twice, once, atol=1e-6)
   assert float(tied_distance) < 1e-5
   assert float(dense_distance) > 0.5
@@ -109,12 +116,11 @@ def _train_both(nets, optimizer, steps=100):
     return params
 
   @jax.jit
-  def both(key):
-    _, tied = cnn.init(key, IN_SHAPE)
+  def both(tied):
     tied_end = trajectory(cnn, optimizer, tied)
     return tied, tied_end, emb.to_dense(tied_end), trajectory(fc, fc_optimizer, emb.to_dense(tied))
 
-  return both(jax.random.key(7))
+  return both(_random_params(cnn, 7))
 
 
 @pytest.mark.parametrize('optimizer', [optax.sgd(0.05), optax.adam(1e-2)], ids=['sgd', 'adam'])
@@ -128,7 +134,7 @@ def test_projected_fc_training_follows_the_cnn_step_for_step(nets, optimizer):
 
 def test_projected_until_switches_off_after_its_steps(nets):
   cnn, fc, emb = nets
-  _, dense = jax.jit(lambda k: fc.init(k, IN_SHAPE))(jax.random.key(8))
+  dense = _random_params(fc, 8)
   transform = projection.projected_until(emb, jnp.int32(2))
   update = jax.jit(transform.update)
   state = transform.init(dense)
@@ -157,8 +163,8 @@ def test_a_cnn_embeds_in_its_lcn():
   emb = projection.embedding(cnn, lcn, IN_SHAPE)
 
   @jax.jit
-  def both(key, x):
-    _, params = cnn.init(key, IN_SHAPE)
+  def both(params, x):
     return lcn.apply(emb.to_dense(params), x), cnn.apply(params, x)
 
-  chex.assert_trees_all_close(*both(jax.random.key(9), jnp.ones((4, *IN_SHAPE))), atol=1e-5)
+  x = np.random.default_rng(10).normal(size=(4, *IN_SHAPE)).astype(np.float32)
+  chex.assert_trees_all_close(*both(_random_params(cnn, 9), x), atol=1e-5)
