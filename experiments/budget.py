@@ -10,6 +10,7 @@ shape, budget and family, with the architecture), and budget.png (accuracy again
 family, solid widest, dashed deepest) to --workdir.
 """
 
+import math
 import pathlib
 
 import jax
@@ -26,11 +27,12 @@ DATASETS = ('mnist1d', 'digits')
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/budget', 'Where runs and summaries go; re-running '
                                'resumes.')
-_DATASETS = flags.DEFINE_list('datasets', list(DATASETS), f'From {DATASETS}.')
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
+_DATASETS = flags.DEFINE_list('datasets', None, f'From {DATASETS} (default all).')
 _DIGITS_CANVAS = flags.DEFINE_integer('digits_canvas', 8, 'digits: canvas side (8 = the images as '
                                       'they are).', lower_bound=8)
-_KINDS = flags.DEFINE_list('kinds', list(budgets.KINDS), f'Budget kinds, from {budgets.KINDS}.')
-_SHAPES = flags.DEFINE_list('shapes', list(budgets.SHAPES), f'From {budgets.SHAPES}.')
+_KINDS = flags.DEFINE_list('kinds', None, f'Budget kinds, from {budgets.KINDS} (default all).')
+_SHAPES = flags.DEFINE_list('shapes', None, f'From {budgets.SHAPES} (default all).')
 _PARAM_BUDGETS = flags.DEFINE_list('param_budgets', ['4000', '32000'], 'Budgets of free parameters.')
 _MAC_BUDGETS = flags.DEFINE_list('mac_budgets', ['20000', '160000'],
                                  'Budgets of multiply-adds per example (forward, factored).')
@@ -44,6 +46,8 @@ _SIZE = flags.DEFINE_integer('n', 1000, 'Training-set size (at most the dataset\
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds 0..num_seeds-1.', lower_bound=1)
 _STEPS = flags.DEFINE_integer('steps', 1500, 'Adam steps per run.', lower_bound=1)
 _LEARNING_RATE = flags.DEFINE_float('learning_rate', 3e-3, 'Adam learning rate.')
+flags.register_validator('learning_rate', lambda v: 0 < v < math.inf,
+                         '--learning_rate must be positive and finite')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Examples per step.', lower_bound=1)
 
 
@@ -131,12 +135,12 @@ def markdown(table: list[dict], n: int, train) -> str:
 def main(argv):
   del argv
   sweep_flags.configure_devices()
-  for name in _DATASETS.value:
-    if name not in DATASETS:
-      raise ValueError(f'--datasets: dataset={name!r} is not one of {DATASETS}')
-  for name, values, known in (('kinds', _KINDS.value, budgets.KINDS),
+  chosen = {}
+  for name, values, known in (('datasets', _DATASETS.value, DATASETS),
+                              ('kinds', _KINDS.value, budgets.KINDS),
                               ('shapes', _SHAPES.value, budgets.SHAPES)):
-    for value in values:
+    chosen[name] = sweep_flags.given_list(name, values, known)
+    for value in chosen[name]:
       if value not in known:
         raise ValueError(f'--{name}: {value!r} is not one of {known}')
   grid = {'params': sweep_flags.positive_ints('param_budgets', _PARAM_BUDGETS.value),
@@ -146,9 +150,9 @@ def main(argv):
                                eval_every=_STEPS.value)
   train.validate()
   datasets = {name: load_dataset(name, canvas=_DIGITS_CANVAS.value) if name == 'digits'
-              else load_dataset(name) for name in _DATASETS.value}
+              else load_dataset(name) for name in chosen['datasets']}
   seeds = tuple(range(_NUM_SEEDS.value))
-  cells = plan(datasets, tuple(_KINDS.value), tuple(_SHAPES.value), grid)
+  cells = plan(datasets, chosen['kinds'], chosen['shapes'], grid)
   # The protocol only: budgets, shapes and seeds pick runs (their identities), so a grid can grow.
   config = {'experiment': 'budget', 'digits_canvas': _DIGITS_CANVAS.value, 'train': vars(train),
             'n': _SIZE.value}

@@ -46,7 +46,8 @@ for _name, _value in TRAIN_DEFAULTS.items():
   FLAGS.set_default(_name, _value)
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/learned_locality', 'Where the runs and summaries go; '
                                're-running resumes.')
-_PARTS = flags.DEFINE_list('parts', list(PARTS), f'Which parts, from {PARTS}.')
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
+_PARTS = flags.DEFINE_list('parts', None, f'Which parts, from {PARTS} (default all).')
 _SIZES = flags.DEFINE_list('sizes', ['100', '500', '4000'], 'locality: training-set sizes.')
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'locality and beta_lasso: seeds '
                                   '0..num_seeds-1.', lower_bound=1)
@@ -67,6 +68,13 @@ _LASSO_LR = flags.DEFINE_float('lasso_learning_rate', 0.1, 'beta_lasso (and its 
                                'learning rate.')
 _LASSO_L1 = flags.DEFINE_float('lasso_l1', 5e-4, 'beta_lasso: lambda.')
 _LASSO_BETA = flags.DEFINE_float('lasso_beta', 50.0, 'beta_lasso: beta (threshold beta * lambda).')
+flags.register_validator('efcn_learning_rate', lambda v: v is None or 0 < v < math.inf,
+                         '--efcn_learning_rate must be positive and finite')
+flags.register_validator('lasso_learning_rate', lambda v: 0 < v < math.inf,
+                         '--lasso_learning_rate must be positive and finite')
+for _name in ('lasso_l1', 'lasso_beta'):
+  flags.register_validator(_name, lambda v: 0 <= v < math.inf,
+                           f'--{_name} must be non-negative and finite')
 
 
 def first_layer_rows(params, in_grid) -> jax.Array:
@@ -214,7 +222,7 @@ def main(argv):
   sweep_flags.configure_devices()
   if FLAGS.dataset != 'mnist1d':
     raise ValueError(f'--dataset={FLAGS.dataset}: learned_locality runs on mnist1d only')
-  parts = tuple(_PARTS.value)
+  parts = sweep_flags.given_list('parts', _PARTS.value, PARTS)
   for part in parts:
     if part not in PARTS:
       raise ValueError(f'--parts: part={part!r} is not one of {PARTS}')
@@ -226,6 +234,8 @@ def main(argv):
     ts = tuple(int(t) for t in _EFCN_T.value)
   except ValueError:
     raise ValueError(f'--efcn_t={",".join(_EFCN_T.value)}: expected a list of ints') from None
+  if not ts or len(set(ts)) != len(ts):
+    raise ValueError(f'--efcn_t={",".join(_EFCN_T.value)}: expected distinct ints')
   efcn_train = sweep_flags.train_config(
       steps=_EFCN_STEPS.value, eval_every=math.gcd(_EFCN_STEPS.value, train.eval_every),
       optimizer=_EFCN_OPTIMIZER.value or train.optimizer,

@@ -42,6 +42,7 @@ for _name, _value in TRAIN_DEFAULTS.items():
   FLAGS.set_default(_name, _value)
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/receptive_field', 'Where the runs and summaries go; '
                                're-running resumes.')
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _DEPTHS = flags.DEFINE_list('depths', ['2', '4', '8', '16', '32'], 'Conv stack depths.')
 _WIDTH = flags.DEFINE_integer('width', 8, 'Channels of every convolution.', lower_bound=1)
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 4, 'Trained runs per depth (chunks are a multiple '

@@ -9,6 +9,7 @@ The threshold is `beta * lambda`, not scaled by the learning rate, so small weig
 rather than shrunk: the paper's argument is that this drives an FC net towards few, local connections.
 """
 
+import math
 from typing import Callable
 
 import jax
@@ -33,12 +34,12 @@ def beta_lasso(learning_rate: float, l1: float, beta: float,
   Raises:
     ValueError: a hyperparameter is out of range.
   """
-  if not learning_rate > 0:
-    raise ValueError(f'learning_rate={learning_rate!r}: must be positive')
-  if l1 < 0:
-    raise ValueError(f'l1={l1!r}: must be non-negative')
-  if beta < 0:
-    raise ValueError(f'beta={beta!r}: must be non-negative')
+  if not 0 < learning_rate < math.inf:
+    raise ValueError(f'learning_rate={learning_rate!r}: must be positive and finite')
+  if not 0 <= l1 < math.inf:
+    raise ValueError(f'l1={l1!r}: must be non-negative and finite')
+  if not 0 <= beta < math.inf:
+    raise ValueError(f'beta={beta!r}: must be non-negative and finite')
 
   def update(grads, state, params=None):
     if params is None:

@@ -203,9 +203,9 @@ def embedding(tied_model: Layer, dense_model: Layer, in_shape) -> Embedding:
       raise ValueError(f'pattern layer {i} ({t.name} -> {d.name}): {e}') from None
     tied_bias_once = t.pattern.sharing is Sharing.TIED
     pairs.append(LayerEmbedding(t, d, source, d.pattern.n_out if tied_bias_once else 1))
-  key = jax.random.key(0)
-  tied_shapes = jax.eval_shape(lambda k: tied_model.init(k, in_shape)[1], key)
-  dense_shapes = jax.eval_shape(lambda k: dense_model.init(k, in_shape)[1], key)
+  # The key is made inside the trace: shapes only, nothing computed.
+  tied_shapes = jax.eval_shape(lambda: tied_model.init(jax.random.key(0), in_shape)[1])
+  dense_shapes = jax.eval_shape(lambda: dense_model.init(jax.random.key(0), in_shape)[1])
   if len(_pattern_dicts(tied_shapes)) != len(pairs):
     raise ValueError('the tied model\'s parameters do not hold one dict per pattern layer')
   return Embedding(tuple(pairs), tied_shapes, dense_shapes)

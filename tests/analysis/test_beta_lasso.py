@@ -68,7 +68,8 @@ def test_it_finds_the_support_of_a_sparse_linear_model():
 
 @pytest.mark.parametrize('args, message', [((0.0, 1e-3, 1.0), 'learning_rate=0.0'),
                                            ((0.1, -1.0, 1.0), 'l1=-1.0'),
-                                           ((0.1, 1e-3, -2.0), 'beta=-2.0')])
+                                           ((0.1, 1e-3, -2.0), 'beta=-2.0'),
+                                           ((0.1, float('nan'), 1.0), 'l1=nan')])
 def test_bad_hyperparameters_are_refused(args, message):
   with pytest.raises(ValueError, match=message):
     beta_lasso.beta_lasso(*args)
