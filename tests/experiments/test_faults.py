@@ -1,5 +1,6 @@
-"""Faults a demanding user meets (issue 7): Ctrl-C in the middle of a chunk, and sweeps whose runs all
-diverge. Each one runs launch.py in a real subprocess and signals it for real."""
+"""Faults a demanding user meets (issue 7): Ctrl-C in the middle of a chunk (case 6), sweeps whose runs
+all diverge (cases 4 and 5), and the summary printed once (case 11). Each one runs launch.py in a real
+subprocess, and the SIGINT is a real signal."""
 
 import collections
 import json
@@ -74,6 +75,7 @@ def test_sweep_whose_runs_all_diverge_still_summarises(tmp_path):
                 '--eval_every=2', '--batch_size=8', f'--workdir={workdir}')
   assert done.returncode == 0, done.stderr[-3000:]
   assert 'Traceback' not in done.stderr
+  assert (done.stdout + done.stderr).count('| arch | n | runs |') == 1  # the summary, printed once
   assert any(' diverged' in line for line in done.stderr.splitlines() if line.startswith('W')), (
       done.stderr[-3000:])
   records = _records(workdir)
