@@ -58,12 +58,13 @@ def main(argv):
   sizes = sweep_flags.positive_ints('sizes', sweep_flags.given_list('sizes', _SIZES.value,
                                                                     [str(len(data.y_train))]))
   seeds = tuple(range(_NUM_SEEDS.value))
-  train = sweep_flags.train_config()
+  train = sweep_flags.train_config
   groups = [g for permuted in (False, True) for g in grids.standard_groups(
       data, FLAGS.dataset, archs, sizes, seeds, train, sweep_flags.METHOD.value, permuted=permuted,
       permutation_seed=_PERMUTATION_SEED.value)]
   config = {'experiment': 'permutation', 'dataset': FLAGS.dataset, 'archs': archs, 'sizes': sizes,
-            'seeds': seeds, 'train': vars(train), 'method': sweep_flags.METHOD.value,
+            'seeds': seeds, 'train': {g.name: vars(g.train) for g in groups},
+            'method': sweep_flags.METHOD.value,
             'permutation_seed': _PERMUTATION_SEED.value}
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:

@@ -58,12 +58,13 @@ def main(argv):
   sweep_flags.configure_devices()
   data = load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir)
   archs, sizes, seeds = grid_from_flags(len(data.y_train))
-  train = sweep_flags.train_config()
+  train = sweep_flags.train_config
   groups = grids.standard_groups(
       data, FLAGS.dataset, archs, sizes, seeds, train, sweep_flags.METHOD.value,
       permuted=True if _PERMUTE.value else None, permutation_seed=_PERMUTATION_SEED.value)
   config = {'experiment': 'sample_efficiency', 'dataset': FLAGS.dataset, 'archs': archs,
-            'sizes': sizes, 'seeds': seeds, 'train': vars(train), 'method': sweep_flags.METHOD.value,
+            'sizes': sizes, 'seeds': seeds, 'train': {g.name: vars(g.train) for g in groups},
+            'method': sweep_flags.METHOD.value,
             'permute_pixels': _PERMUTE.value, 'permutation_seed': _PERMUTATION_SEED.value}
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:

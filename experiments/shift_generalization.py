@@ -73,14 +73,14 @@ def on_canvas(data: Dataset, canvas: int, max_shift: int) -> Dataset:
 def groups_for(data: Dataset, archs, sizes, seeds, shifts, seen, circular):
   """One engine group per architecture: seen-shift (or whole-grid, fc_aug) augmentation, and the
   per-shift evaluation."""
-  train = sweep_flags.train_config()
   values = grids.arrays(data)
   groups = []
   for arch in archs:
     model = protocols.model('fc' if arch == 'fc_aug' else arch, FLAGS.dataset, data.num_classes,
                             sweep_flags.METHOD.value)
     groups.append(experiment.Group(
-        name=arch, model=model, train=train, data=values,
+        name=arch, model=model, train=sweep_flags.train_config('fc' if arch == 'fc_aug' else arch),
+        data=values,
         runs=tuple({'arch': arch, 'n': n, 'seed': s} for n in sizes for s in seeds),
         augment=shift_eval.random_shifts(shifts if arch == 'fc_aug' else seen, circular),
         evaluate=shift_eval.shift_evaluation(model.apply, shifts, circular, data.num_classes,
@@ -112,7 +112,8 @@ def main(argv):
   config = {'experiment': 'shift_generalization', 'dataset': FLAGS.dataset,
             'canvas': None if circular else _CANVAS.value, 'archs': _ARCHS.value, 'sizes': sizes,
             'seeds': seeds, 'max_shift': max_shift, 'rule': _RULE.value, 'radius': _RADIUS.value,
-            'train': vars(groups[0].train), 'method': sweep_flags.METHOD.value}
+            'train': {g.name: vars(g.train) for g in groups},
+            'method': sweep_flags.METHOD.value}
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:
     return

@@ -78,7 +78,9 @@ def define_dataset(default: str, help_text: str = '') -> None:
   flags.DEFINE_float('learning_rate', base.learning_rate, 'Learning rate' + note)
   flags.DEFINE_integer('batch_size', base.batch_size, 'Examples per step, sampled with replacement '
                        'from the run\'s subset' + note, lower_bound=1)
-  flags.DEFINE_integer('steps', base.steps, 'Optimizer steps per run' + note, lower_bound=1)
+  longer = '' if protocols.is_paper(dataset) else ''.join(
+      f'; {arch}: {steps} unless --steps is given' for arch, steps in protocols.IMAGE_STEPS.items())
+  flags.DEFINE_integer('steps', base.steps, 'Optimizer steps per run' + note + longer, lower_bound=1)
   flags.DEFINE_float('weight_decay', base.weight_decay, 'adamw: decoupled weight decay; adam, sgd: '
                      'L2 added to the gradient' + note)
   flags.DEFINE_integer('eval_every', base.eval_every, 'Steps between evaluation points; must divide '
@@ -89,15 +91,23 @@ def define_dataset(default: str, help_text: str = '') -> None:
                            '--weight_decay must be non-negative and finite')
 
 
-def train_config(**overrides) -> training.TrainConfig:
+def train_config(arch: str | None = None, **overrides) -> training.TrainConfig:
   """The TrainConfig the training flags give, with `overrides`, validated.
+
+  Args:
+    arch: an architecture whose protocol on --dataset trains longer (`protocols.IMAGE_STEPS`) gets
+      its own --steps and --eval_every unless those flags are given.
+    **overrides: fields that replace the flags' values.
 
   Raises:
     ValueError: naming the flag and value that is out of range.
   """
+  own = protocols.train_defaults(FLAGS.dataset, arch)
+  given = lambda name: FLAGS[name].present or own == protocols.train_defaults(FLAGS.dataset)
   config = training.TrainConfig(
       optimizer=FLAGS.optimizer, learning_rate=FLAGS.learning_rate, batch_size=FLAGS.batch_size,
-      steps=FLAGS.steps, weight_decay=FLAGS.weight_decay, eval_every=FLAGS.eval_every)
+      steps=FLAGS.steps if given('steps') else own.steps, weight_decay=FLAGS.weight_decay,
+      eval_every=FLAGS.eval_every if given('eval_every') else own.eval_every)
   config = training.TrainConfig(**{**vars(config), **overrides})
   config.validate()
   return config

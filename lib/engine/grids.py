@@ -1,6 +1,7 @@
 """The standard grid: architectures x training-set sizes x seeds on one dataset, as engine groups."""
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -18,7 +19,8 @@ def arrays(data: Dataset, permutation_seed: int | None = None) -> dict[str, np.n
   return {'x_train': x_train, 'y_train': data.y_train, 'x_test': x_test, 'y_test': data.y_test}
 
 
-def standard_groups(data: Dataset, dataset: str, archs, sizes, seeds, train: training.TrainConfig,
+def standard_groups(data: Dataset, dataset: str, archs, sizes, seeds,
+                    train: training.TrainConfig | Callable[[str], training.TrainConfig],
                     method: str = 'auto', permuted: bool | None = None,
                     permutation_seed: int = 0) -> list[experiment.Group]:
   """One group per architecture: every (n, seed) of the grid.
@@ -29,7 +31,7 @@ def standard_groups(data: Dataset, dataset: str, archs, sizes, seeds, train: tra
     archs: architecture names.
     sizes: training-set sizes n.
     seeds: seeds.
-    train: the protocol.
+    train: the protocol, or a function of the architecture giving its protocol.
     method: the factored contraction of every pattern layer.
     permuted: None for no permutation axis; else the runs carry `permuted` and, if True, train and test
       on one fixed permutation of the grid positions (`permutation_seed`).
@@ -50,6 +52,7 @@ def standard_groups(data: Dataset, dataset: str, archs, sizes, seeds, train: tra
   values = arrays(data, permutation_seed if permuted else None)
   return [experiment.Group(
       name=arch + (' permuted' if permuted else ''),
-      model=protocols.model(arch, dataset, data.num_classes, method), train=train, data=values,
+      model=protocols.model(arch, dataset, data.num_classes, method),
+      train=train if isinstance(train, training.TrainConfig) else train(arch), data=values,
       runs=tuple({'arch': arch, 'n': n, 'seed': s, **extra} for n in sizes for s in seeds))
           for arch in archs]
