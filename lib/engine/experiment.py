@@ -245,8 +245,8 @@ class Program:
 def _chunks(runs: list, width: int) -> list[list]:
   """Runs split into the fewest chunks of at most `width`, evened out."""
   count = -(-len(runs) // width)
-  size = -(-len(runs) // count)
-  return [runs[i:i + size] for i in range(0, len(runs), size)]
+  bounds = [len(runs) * i // count for i in range(count + 1)]
+  return [runs[start:stop] for start, stop in zip(bounds, bounds[1:])]
 
 
 def _label(group: Group, chunk: list[dict]) -> str:
