@@ -196,7 +196,9 @@ def analyse(records: list[dict], task_list, sizes_n, seeds, target_of) -> dict:
 
 
 def _fmt(value, digits=2) -> str:
-  return '-' if value is None or not np.isfinite(value) else f'{value:.{digits}f}'
+  if value is None or not np.isfinite(value):
+    return '-'
+  return f'{round(value, digits) + 0.0:.{digits}f}'  # + 0.0: no '-0.00'
 
 
 def tables(analysis: dict) -> str:
@@ -220,13 +222,14 @@ def tables(analysis: dict) -> str:
   return '\n'.join(lines) + '\n'
 
 
-def figure_panels(analysis: dict) -> dict:
+def figure_panels(analysis: dict, floor: int) -> dict:
+  """The figure's panels; `floor` is the smallest n of the grid (crossings there are censored)."""
   labels = {'lza': 'lza: half-length d', 'dsd_k': f'dsd: patches k (d={_DSD_D.value})',
             'dsd_d': f'dsd: patch dimension d (k={_DSD_K.value})'}
   panels = {}
   for entry in analysis.values():
     panel = panels.setdefault(f"{entry['task']} (target {entry['target']:.2f})",
-                              {'xlabel': labels[entry['task']], 'archs': {}})
+                              {'xlabel': labels[entry['task']], 'archs': {}, 'floor': floor})
     slope, low, high = entry['slope']
     prediction = entry['predicted']['lower']
     if prediction is None:
@@ -282,5 +285,6 @@ def main(argv):
   (workdir / 'sample_complexity.json').write_text(json.dumps(analysis, indent=1))
   table = tables(analysis)
   (workdir / 'summary.md').write_text('# Smallest n reaching the target accuracy\n\n' + table)
-  theory_plots.sample_complexity(figure_panels(analysis), workdir / 'dimension_scaling.png')
+  theory_plots.sample_complexity(figure_panels(analysis, sizes_n[0]),
+                                 workdir / 'dimension_scaling.png')
   print(table)

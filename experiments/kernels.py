@@ -170,8 +170,10 @@ def figure_panels(results: dict) -> dict:
     for arch in ('cnn_flatten', 'cnn_gap'):
       lines.append({'label': f'MC {arch} vs exact', 'values': sweep[f'{arch}_vs_exact'],
                     'style': 's:'})
-    panels[f'{spec} ({len(result["sweep"]["widths"])} widths)'] = {'widths': sweep['widths'],
-                                                                   'lines': lines}
+    levels = [{'label': f"exact cnn_gap vs exact lcn_gap: {sweep['gap_exact_difference']:.3f}",
+               'value': sweep['gap_exact_difference']}]
+    panels[f'{spec}: {_DEPTH.value} hidden layers, {_NUM_SAMPLES.value} draws per kernel'] = {
+        'widths': sweep['widths'], 'lines': lines, 'levels': levels}
   return panels
 
 

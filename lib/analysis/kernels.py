@@ -28,9 +28,9 @@ K[q, q'] = Cov(z_q(x), z_q'(x')) of the pre-activations at every pair of positio
   next layers   K[q, q'] = weight_var / T * sum_t E[relu(z_{q+t}(x)) relu(z_{q'+t}(x'))] + bias_var
 (t over the T taps of the window; zero padding contributes zero). A convolution keeps every (q, q');
 a locally connected layer draws independent weights (and biases) per output position, so its
-covariance vanishes for q != q' (so its recursion carries the diagonal alone). Readouts: flatten gives weight_var * mean_q E[relu relu][q, q] +
-bias_var, global average pooling weight_var * mean_{q, q'} E[relu relu][q, q'] + bias_var. The flatten
-readout reads the diagonal only, and the diagonal obeys the same recursion with or without tying: CNN-
+covariance vanishes for q != q' (so its recursion carries the diagonal alone). Readouts: flatten
+gives weight_var * mean_q E[relu relu][q, q] + bias_var, global average pooling
+weight_var * mean_{q, q'} E[relu relu][q, q'] + bias_var. The flatten readout reads the diagonal only, and the diagonal obeys the same recursion with or without tying: CNN-
 flatten and LCN-flatten are one Gaussian process. Pooling reads the off-diagonal, where they differ.
 """
 

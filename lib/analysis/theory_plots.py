@@ -22,8 +22,9 @@ def kernel_difference(panels: dict[str, dict], path: os.PathLike) -> None:
   """Relative kernel differences against width (log-log), one panel per dataset.
 
   Args:
-    panels: `{title: {'widths': [w], 'lines': [{'label', 'values': [per width], 'style'}]}}`; a
-      line's label should carry its fitted slope.
+    panels: `{title: {'widths': [w], 'lines': [{'label', 'values': [per width], 'style'}],
+      'levels': [{'label', 'value'}]}}`; a line's label should carry its fitted slope; a level (e.g.
+      the exact infinite-width difference) is drawn as a horizontal dashed line.
     path: the image file to write.
   """
   fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.3), squeeze=False)
@@ -31,6 +32,8 @@ def kernel_difference(panels: dict[str, dict], path: os.PathLike) -> None:
     for line, color in zip(panel['lines'], COLORS * 4):
       ax.plot(panel['widths'], line['values'], line.get('style', 'o-'), color=color,
               label=line['label'])
+    for level in panel.get('levels', ()):
+      ax.axhline(level['value'], color='gray', linestyle='--', linewidth=1, label=level['label'])
     ax.set_xscale('log', base=2)
     ax.set_yscale('log')
     ax.set_xlabel('width (channels; FC units)')
@@ -49,8 +52,9 @@ def sample_complexity(panels: dict[str, dict], path: os.PathLike) -> None:
   geometric mean.
 
   Args:
-    panels: `{title: {'xlabel': str, 'archs': {arch: {'sizes': [s], 'median': [n or NaN],
-      'low': [n], 'high': [n], 'measured': str, 'predicted_slope': float or None}}}}`.
+    panels: `{title: {'xlabel': str, 'floor': smallest n of the grid, 'archs': {arch: {'sizes': [s],
+      'median': [n or NaN], 'low': [n], 'high': [n], 'measured': str, 'predicted_slope': float or
+      None}}}}`; the floor is drawn dotted (a crossing there may lie lower).
     path: the image file to write.
   """
   fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.5), squeeze=False)
@@ -68,7 +72,9 @@ def sample_complexity(panels: dict[str, dict], path: os.PathLike) -> None:
         centre_x, centre_y = np.exp(np.log(sizes[ok]).mean()), np.exp(np.log(median[ok]).mean())
         xs = np.array([sizes.min(), sizes.max()])
         ax.plot(xs, centre_y * (xs / centre_x) ** slope, '--', color=color, alpha=0.7,
-                label=f'{arch} predicted slope {slope:.2f}')
+                label=f'{arch} predicted slope {round(slope, 2) + 0.0:.2f}')
+    if 'floor' in panel:
+      ax.axhline(panel['floor'], color='gray', linestyle=':', label='smallest n of the grid')
     ax.set_xscale('log', base=2)
     ax.set_yscale('log')
     ax.set_xlabel(panel['xlabel'])
