@@ -129,11 +129,17 @@ def main(argv):
     np.savez_compressed(_WRITE_NPZ.value, **mnist_like())
     print(f'Wrote {_WRITE_NPZ.value}: 5,000 train and 5,000 test 28x28 digits.')
     return
+  if not _WORKDIR.value:
+    raise ValueError('--workdir must not be empty')
   if _ROW.value:
+    shape, _, arch = _ROW.value.partition(':')
+    if shape not in SHAPES or arch not in ARCHS:
+      raise ValueError(f'--row={_ROW.value}: expected SHAPE:ARCH with SHAPE in {list(SHAPES)} and '
+                       f'ARCH in {list(ARCHS)}')
     sweep_flags.configure_devices()
-    shape, arch = _ROW.value.split(':')
     print('ROW ' + json.dumps(measure(shape, arch)))
     return
+  sweep_flags.train_config()  # validates the training flags before any child starts
   rows = []
   for shape in _SHAPES.value:
     for arch in _ARCHS.value:

@@ -119,6 +119,9 @@ def main(argv):
     return
   is_seen = shift_eval.seen_mask(shifts, seen)
   for record in records:
+    if record['diverged']:
+      record['seen_accuracy'] = record['unseen_accuracy'] = None
+      continue
     per_shift = np.array(record['accuracy_per_shift'], float)
     record['seen_accuracy'] = float(per_shift[is_seen].mean())
     record['unseen_accuracy'] = float(per_shift[~is_seen].mean())

@@ -138,8 +138,8 @@ def make_record(run: dict, metrics: dict, train: training.TrainConfig, extra: di
     extra: fields every record of the experiment carries (config, provenance, wall time, ...).
 
   Returns:
-    The identity, final metrics, curves, evaluation outputs, `diverged` (a loss became NaN or
-    infinite) and `converged` (final train accuracy at least CONVERGED; None if diverged).
+    The identity, final metrics, curves, evaluation outputs (None for a diverged run, whose
+    parameters are not finite), `diverged` (a loss became NaN or infinite) and `converged` (final train accuracy at least CONVERGED; None if diverged).
   """
   curves = {k: np.asarray(metrics[k], float) for k in training.METRICS}
   diverged = not all(np.isfinite(curves[k]).all() for k in ('train_loss', 'test_loss'))
@@ -148,7 +148,7 @@ def make_record(run: dict, metrics: dict, train: training.TrainConfig, extra: di
   record['curves'] = {'step': train.eval_steps, **{k: v.tolist() for k, v in curves.items()}}
   for name, value in metrics.items():
     if name not in training.METRICS:
-      record[name] = np.asarray(value).tolist()
+      record[name] = None if diverged else np.asarray(value).tolist()
   record['diverged'] = diverged
   record['converged'] = None if diverged else bool(record['train_accuracy'] >= CONVERGED)
   record['protocol'] = dataclasses.asdict(train)
