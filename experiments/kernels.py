@@ -82,10 +82,17 @@ def architecture() -> dict:
           'weight_var': _WEIGHT_VAR.value, 'bias_var': _BIAS_VAR.value}
 
 
-def width_sweep(arrays: dict, widths: tuple[int, ...], key: jax.Array) -> dict:
+def exact_kernels(arrays: dict) -> dict:
+  """`{arch: [n_train + n_test, n_train]}`: the exact kernels between every input and the training set."""
+  inputs = np.concatenate([arrays['x_train'], arrays['x_test']])
+  return kernels.exact_kernels(inputs, arrays['x_train'], kernels.ARCHS, **architecture())
+
+
+def width_sweep(arrays: dict, exact_all: dict, widths: tuple[int, ...], key: jax.Array) -> dict:
   """Monte Carlo kernels on the probe set at each width, compared with each other and with exact."""
   probe = arrays['x_train'][arrays['probe']]
-  exact = kernels.exact_kernels(probe, probe, kernels.ARCHS, **architecture())
+  index = np.ix_(arrays['probe'], arrays['probe'])
+  exact = {arch: np.asarray(k)[index] for arch, k in exact_all.items()}
   out = {'widths': list(widths), **{f'{name}_difference': [] for name in PAIRS},
          **{f'{arch}_vs_exact': [] for arch in kernels.ARCHS}}
   for width in widths:
@@ -102,12 +109,9 @@ def width_sweep(arrays: dict, widths: tuple[int, ...], key: jax.Array) -> dict:
   return out
 
 
-def regression(arrays: dict) -> dict:
+def regression(arrays: dict, exact: dict) -> dict:
   """Kernel-regression test accuracy of each architecture's exact (infinite-width) kernel."""
-  x_train, x_test = arrays['x_train'], arrays['x_test']
-  n = len(x_train)
-  exact = kernels.exact_kernels(np.concatenate([x_train, x_test]), x_train, kernels.ARCHS,
-                                **architecture())
+  n = len(arrays['x_train'])
   return {arch: kernels.regression_accuracy(np.asarray(k[:n]), np.asarray(k[n:]), arrays['y_train'],
                                             arrays['y_test'], arrays['num_classes'], _RIDGE.value)
           for arch, k in exact.items()}
@@ -193,8 +197,9 @@ def main(argv):
   results = {}
   for i, (spec, data) in enumerate(arrays.items()):
     tic = time.time()
-    results[spec] = {'sweep': width_sweep(data, widths, jax.random.fold_in(key, i)),
-                     'regression': regression(data)}
+    exact = exact_kernels(data)
+    results[spec] = {'sweep': width_sweep(data, exact, widths, jax.random.fold_in(key, i)),
+                     'regression': regression(data, exact)}
     print(f'{spec}: kernels in {time.time() - tic:.0f} s', flush=True)
   trained = []
   if _TRAIN_WIDTH.value:

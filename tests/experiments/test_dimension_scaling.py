@@ -19,10 +19,3 @@ def test_tiny_grid_writes_tables_slopes_and_the_figure(tmp_path):
   # sigma^2 (k + d) with sigma^2 = sigma0^2 / k falls with k: the CNN's predicted slope is negative.
   assert entry['predicted']['upper'] < 0 and entry['predicted']['lower'] is None
   assert '| dsd_k | paper_cnn | 0.90 |' in (workdir / 'summary.md').read_text()
-
-
-def test_unknown_task_is_named(tmp_path):
-  result = launch('dimension_scaling', f'--workdir={tmp_path / "w"}', '--tasks=lza,mnist')
-  assert result.returncode == 2
-  assert "--tasks: 'mnist'" in result.stderr
-  assert not (tmp_path / 'w').exists()

@@ -18,7 +18,7 @@ def test_tiny_run_writes_differences_accuracies_and_the_figure(tmp_path):
     assert (workdir / name).stat().st_size > 0, name
   sweep = json.loads((workdir / 'kernels.json').read_text())['mnist1d']['sweep']
   assert sweep['widths'] == [2, 4]
-  assert sweep['flatten_exact_difference'] == 0.0  # one Gaussian process without pooling
+  assert sweep['flatten_exact_difference'] < 1e-5  # one Gaussian process without pooling
   assert sweep['gap_exact_difference'] > 0.1
   assert np.all(np.isfinite(sweep['flatten_difference']))
   table = (workdir / 'summary.md').read_text()
