@@ -4,7 +4,8 @@ For every budget of free parameters (--param_budgets) and, separately, of multip
 (--mac_budgets), the widest network of each family at --wide_depth hidden layers and the deepest with
 --deep_width channels per layer, FC layers holding as many units (lib.analysis.budgets: `models.build`, 3-tap SAME layers, flatten
 readout), trained at a fixed training-set size on each of --datasets with one protocol (Adam, the
-training flags) through the engine, --num_seeds seeds each. The same architecture reached from two
+training flags; He-normal initialisation, so that the deepest nets start trainable) through the
+engine, --num_seeds seeds each. The same architecture reached from two
 budgets is trained once. Writes results.jsonl, summary.md and summary.csv (accuracy per dataset, kind,
 shape, budget and family, with the architecture), and budget.png (accuracy against budget, a line per
 family, solid widest, dashed deepest) to --workdir.
@@ -78,7 +79,7 @@ def groups(cells, datasets: dict, seeds, n: int, train) -> list[experiment.Group
     model = arch.build(data.num_classes)
     out[(name, arch)] = experiment.Group(
         name=f'{name} {arch.family} depth {arch.depth} width {arch.width}', model=model,
-        train=train, data=grids.arrays(data), init=inits.fan_in_uniform(model),
+        train=train, data=grids.arrays(data), init=inits.he_normal(model),
         runs=tuple({'arch': arch.family, 'dataset': name, 'depth': arch.depth,
                     'width': arch.width, 'n': min(n, len(data.y_train)), 'seed': s}
                    for s in seeds))

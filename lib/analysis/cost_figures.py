@@ -240,7 +240,7 @@ def learned_locality(records: list[dict], baseline: dict, path: os.PathLike) -> 
 
 def budgets(table: list[dict], path: os.PathLike) -> None:
   """Test accuracy against budget: a panel per (dataset, kind), a colour per family, solid widest,
-  dashed deepest; error bars are the std over seeds.
+  dashed deepest, each point tagged with its width (w) or depth (d); error bars: std over seeds.
 
   Args:
     table: `experiments.budget.rows` output.
@@ -260,6 +260,10 @@ def budgets(table: list[dict], path: os.PathLike) -> None:
           ax.errorbar([r['budget'] for r in mine], [100 * r['test_accuracy_mean'] for r in mine],
                       [100 * r['test_accuracy_std'] for r in mine], fmt=style, color=color,
                       capsize=3, label=f'{family.upper()} {shape}')
+          for r in mine:  # the width of the widest, the depth of the deepest
+            tag = f"w{r['width']}" if shape == 'widest' else f"d{r['depth']}"
+            ax.annotate(tag, (r['budget'], 100 * r['test_accuracy_mean']), fontsize='xx-small',
+                        color=color, xytext=(3, 3), textcoords='offset points')
     ax.set_xscale('log')
     ax.set_xlabel('budget: ' + ('free parameters' if kind == 'params' else 'multiply-adds / example'))
     ax.set_ylabel('test accuracy (%)')

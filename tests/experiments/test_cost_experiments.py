@@ -1,59 +1,84 @@
-"""Smoke tests of receptive_field, budget and learned_locality end to end, each in its own process,
-with tiny configs (lib.analysis.dense_cost is tested in-process: its experiment is flag glue)."""
+"""Smoke tests of receptive_field, budget and learned_locality end to end with tiny configs, run by one
+driver process (smoke_driver.py: one import of the library, a forked child per experiment).
+lib.analysis.dense_cost is tested in-process: its experiment is flag glue."""
 
 import json
+import os
+import subprocess
+import sys
 
-from launch_helper import launch
+import pytest
+
+from launch_helper import ROOT
+
+TINY = ['--num_seeds=1', '--batch_size=8', '--cpu_devices=0']
+SPEC = {
+    'receptive_field': ['--depths=2,3', '--init_seeds=2', '--steps=2', '--eval_every=2',
+                        '--erf_examples=8', '--n=20', '--width=2'],
+    'budget': ['--datasets=mnist1d', '--kinds=params', '--shapes=widest', '--param_budgets=300',
+               '--steps=2', '--n=20'],
+    'learned_locality': ['--sizes=20', '--steps=4', '--eval_every=2', '--efcn_t=4', '--efcn_n=20',
+                         '--efcn_steps=4', '--efcn_seeds=1', '--lasso_steps=4'],
+}
 
 
-def test_receptive_field_end_to_end(tmp_path):
-  done = launch('receptive_field', f'--workdir={tmp_path}', '--depths=2,3', '--num_seeds=2',
-                '--init_seeds=2', '--steps=2', '--eval_every=2', '--batch_size=8',
-                '--erf_examples=8', '--n=20', '--width=2', '--cpu_devices=0')
-  assert done.returncode == 0, done.stderr[-2000:]
-  records = [json.loads(line) for line in (tmp_path / 'results.jsonl').read_text().splitlines()]
-  assert sorted((r['arch'], r['depth']) for r in records) == [('cnn', 2)] * 2 + [('cnn', 3)] * 2 + [
-      ('fc', 2)] * 2
-  fields = [r['erf'] for r in records if r['arch'] == 'cnn']
-  assert all(len(f) == 40 and min(f) >= 0 for f in fields)
+@pytest.fixture(scope='module')
+def workdirs(tmp_path_factory) -> dict:
+  """Runs every experiment of SPEC once; `{name: its workdir}`."""
+  root = tmp_path_factory.mktemp('smoke')
+  dirs = {name: root / name for name in SPEC}
+  spec = [{'name': name, 'flags': [f'--workdir={dirs[name]}', *TINY, *flags]}
+          for name, flags in SPEC.items()]
+  (root / 'spec.json').write_text(json.dumps(spec))
+  env = {**os.environ, 'JAX_DISABLE_MOST_OPTIMIZATIONS': '1'}
+  done = subprocess.run([sys.executable, str(ROOT / 'tests' / 'experiments' / 'smoke_driver.py'),
+                         str(root / 'report.json'), str(root / 'spec.json')], cwd=ROOT, env=env,
+                        capture_output=True, text=True, timeout=600, check=False)
+  assert done.returncode == 0, done.stderr[-3000:]
+  for entry in json.loads((root / 'report.json').read_text()):
+    assert entry['exit'] == 0, f"{entry['name']}: {entry['stderr']}"
+  return dirs
+
+
+def _records(workdir):
+  return [json.loads(line) for line in (workdir / 'results.jsonl').read_text().splitlines()]
+
+
+def test_receptive_field_end_to_end(workdirs):
+  workdir = workdirs['receptive_field']
+  records = _records(workdir)
+  assert sorted((r['arch'], r['depth']) for r in records) == [('cnn', 2), ('cnn', 3), ('fc', 2)]
+  assert all(len(r['erf']) == 40 and min(r['erf']) >= 0 for r in records if r['arch'] == 'cnn')
   assert all(len(r['unit_maps']) == 100 for r in records if r['arch'] == 'fc')
-  text = (tmp_path / 'summary.md').read_text()
+  text = (workdir / 'summary.md').read_text()
   assert '| 2 | 5 | 5 |' in text and '| 3 | 7 | 7 |' in text
   assert 'from depth 20 (closed form: 20)' in text
   for name in ('summary.csv', 'init_fields.json', 'receptive_field.png'):
-    assert (tmp_path / name).stat().st_size > 0, name
+    assert (workdir / name).stat().st_size > 0, name
 
 
-def test_budget_end_to_end(tmp_path):
-  done = launch('budget', f'--workdir={tmp_path}', '--datasets=mnist1d', '--kinds=params',
-                '--shapes=widest', '--param_budgets=300', '--num_seeds=1',
-                '--steps=2', '--batch_size=8', '--n=20', '--cpu_devices=0')
-  assert done.returncode == 0, done.stderr[-2000:]
-  text = (tmp_path / 'summary.md').read_text()
-  assert '## mnist1d, budget of params' in text
+def test_budget_end_to_end(workdirs):
+  workdir = workdirs['budget']
+  text = (workdir / 'summary.md').read_text()
   # Only FC fits 300 parameters (a CNN's flatten readout alone takes 400).
   assert '| widest | 300 | lcn | - | - | - | 0 | does not fit |' in text
   assert '| widest | 300 | cnn | - | - | - | 0 | does not fit |' in text
   assert '| widest | 300 | fc | 2 | 5 | 295 | 1 |' in text
-  records = [json.loads(line) for line in (tmp_path / 'results.jsonl').read_text().splitlines()]
-  assert [(r['arch'], r['depth'], r['width']) for r in records] == [('fc', 2, 5)]
-  assert (tmp_path / 'budget.png').stat().st_size > 0
+  assert [(r['arch'], r['depth'], r['width']) for r in _records(workdir)] == [('fc', 2, 5)]
+  assert (workdir / 'budget.png').stat().st_size > 0
 
 
-def test_learned_locality_end_to_end(tmp_path):
-  done = launch('learned_locality', f'--workdir={tmp_path}', '--sizes=20', '--num_seeds=1',
-                '--steps=4', '--eval_every=2', '--batch_size=8', '--efcn_t=0,4', '--efcn_n=20',
-                '--efcn_steps=4', '--efcn_seeds=1',
-                '--lasso_steps=2,4', '--cpu_devices=0')
-  assert done.returncode == 0, done.stderr[-2000:]
-  records = [json.loads(line) for line in (tmp_path / 'results.jsonl').read_text().splitlines()]
-  parts = sorted((r['part'], r['arch']) for r in records)
-  assert parts == sorted([('locality', 'fc')] * 2 + [('efcn', 'efcn')] * 2 + [('efcn', 'fc_dense')]
-                         + [('beta_lasso', 'fc_beta_lasso')] * 2 + [('beta_lasso', 'fc_sgd')])
-  cnn = [r for r in records if r['arch'] == 'efcn' and r['t'] == 4]
+def test_learned_locality_end_to_end(workdirs):
+  workdir = workdirs['learned_locality']
+  records = _records(workdir)
+  assert sorted((r['part'], r['arch']) for r in records) == sorted(
+      [('locality', 'fc')] * 2 + [('efcn', 'efcn'), ('efcn', 'fc_dense'),
+                                  ('beta_lasso', 'fc_beta_lasso'), ('beta_lasso', 'fc_sgd')])
+  cnn = [r for r in records if r['arch'] == 'efcn']
   assert cnn[0]['distance'] < 1e-5  # projected all the way: still a CNN
   assert all(0 <= r['locality'] <= 1 for r in records)
-  text = (tmp_path / 'summary.md').read_text()
+  assert {r['shifted'] for r in records if r['part'] == 'locality'} == {False, True}
+  text = (workdir / 'summary.md').read_text()
   for part in ('## locality', '## efcn', '## beta_lasso'):
     assert part in text
-  assert (tmp_path / 'learned_locality.png').stat().st_size > 0
+  assert (workdir / 'learned_locality.png').stat().st_size > 0
