@@ -76,6 +76,22 @@ _STANDARD_LR = flags.DEFINE_float('standard_learning_rate', 3e-3, 'Adam learning
                                   'models).', lower_bound=0)
 
 
+def _ints(values) -> bool:
+  return bool(values) and all(v.strip().isdigit() and int(v) > 0 for v in values)
+
+
+for _name in ('lza_sizes', 'dsd_k_sizes', 'dsd_d_sizes', 'sizes_n'):
+  flags.register_validator(_name, _ints, f'--{_name} must be a non-empty list of positive ints')
+flags.register_validator('tasks', bool, '--tasks must not be empty')
+flags.register_validator('targets', bool, '--targets must not be empty')
+flags.register_validator('archs', lambda v: v is None or bool(v), '--archs must not be empty')
+flags.register_validator('sigma0', lambda v: 0 < v < math.inf, '--sigma0 must be positive and finite')
+flags.register_validator('lsa_threshold', lambda v: 0 <= v < math.inf,
+                         '--lsa_threshold must be non-negative and finite')
+for _name in ('paper_learning_rate', 'lza_learning_rate', 'standard_learning_rate'):
+  flags.register_validator(_name, lambda v: 0 < v < math.inf, f'--{_name} must be positive and finite')
+
+
 def targets() -> dict[str, float]:
   """`{task: target accuracy}` from --targets; ValueError naming the flag."""
   out = {}

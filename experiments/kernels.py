@@ -14,6 +14,7 @@ Writes kernels.json, summary.md and kernel_difference.png to --workdir (trained 
 """
 
 import json
+import math
 import pathlib
 import time
 
@@ -58,6 +59,16 @@ _STEPS = flags.DEFINE_integer('steps', 1000, 'Adam steps of the trained networks
 _LEARNING_RATE = flags.DEFINE_float('learning_rate', 3e-3, 'Adam learning rate.', lower_bound=0)
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Minibatch of the trained networks.',
                                    lower_bound=1)
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
+flags.register_validator('datasets', bool, '--datasets must not be empty')
+flags.register_validator('train_archs', bool, '--train_archs must not be empty (--train_width=0 '
+                         'trains none)')
+for _name in ('weight_var', 'bias_var', 'ridge'):
+  flags.register_validator(_name, lambda v: 0 <= v < math.inf, f'--{_name} must be non-negative and '
+                           'finite')
+flags.register_validator('weight_var', lambda v: v > 0, '--weight_var must be positive')
+flags.register_validator('learning_rate', lambda v: 0 < v < math.inf,
+                         '--learning_rate must be positive and finite')
 
 
 def subsets(spec: str) -> dict:
@@ -190,7 +201,12 @@ def main(argv):
   for arch in _TRAIN_ARCHS.value:
     if arch not in kernels.ARCHS:
       raise ValueError(f'--train_archs: {arch!r} is not one of {kernels.ARCHS}')
-  arrays = {spec: subsets(spec) for spec in _DATASETS.value}
+  arrays = {}
+  for spec in _DATASETS.value:
+    try:
+      arrays[spec] = subsets(spec)
+    except ValueError as error:
+      raise ValueError(f'--datasets: {error}') from None
   workdir = pathlib.Path(_WORKDIR.value)
   workdir.mkdir(parents=True, exist_ok=True)
   key = jax.random.PRNGKey(0)

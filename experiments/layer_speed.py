@@ -9,6 +9,7 @@ fast path inside loop bodies: jax-ml/jax issue 12868). Ratios are against `lax.c
 
 import dataclasses
 import json
+import math
 import os
 import pathlib
 import platform
@@ -34,7 +35,11 @@ _SCALES = flags.DEFINE_list('scales', list(SCALES), f'Which scales to run, from 
 _DENSE = flags.DEFINE_bool('dense', True, 'Also time the materialized and FC forms (slow at '
                            'MNIST scale: their weight matrix has hundreds of millions of entries).')
 _BUDGET = flags.DEFINE_float('budget_s', 2.0, 'Seconds of timed calls per case (at least 3 calls).')
-_SCAN_STEPS = flags.DEFINE_integer('scan_steps', 5, 'Steps per lax.scan when timing inside a loop.')
+_SCAN_STEPS = flags.DEFINE_integer('scan_steps', 5, 'Steps per lax.scan when timing inside a loop.',
+                                  lower_bound=1)
+flags.register_validator('scales', lambda names: bool(names) and set(names) <= set(SCALES),
+                         f'--scales must name at least one of {list(SCALES)}')
+flags.register_validator('budget_s', lambda v: 0 < v < math.inf, '--budget_s must be positive and finite')
 
 
 def _lax_conv(kernel, x):

@@ -27,7 +27,7 @@ from absl import flags
 
 from experiments import sweep_flags
 from lib.analysis import peak
-from lib.data import Dataset, translate
+from lib.data import Dataset, load_dataset, translate
 from lib.core import counting
 from lib.engine import experiment, grids
 
@@ -46,6 +46,8 @@ _BENCH_STEPS = flags.DEFINE_integer('bench_steps', 200, 'Steps each run trains (
 _WRITE_NPZ = flags.DEFINE_string('write_npz', None, 'Instead of benchmarking, write an MNIST-like '
                                   'npz here (28x28 digits made from scikit-learn\'s, 5,000 train and '
                                   '5,000 test) for `--dataset=npz:PATH` at MNIST scale.')
+flags.register_validator('write_npz', lambda path: path is None or bool(path.strip()),
+                         '--write_npz must not be empty')
 _ROW = flags.DEFINE_string('row', None, 'Internal: measure one SHAPE:ARCH in this process and print '
                            'its JSON.')
 
@@ -139,7 +141,9 @@ def main(argv):
     sweep_flags.configure_devices()
     print('ROW ' + json.dumps(measure(shape, arch)))
     return
-  sweep_flags.train_config()  # validates the training flags before any child starts
+  sweep_flags.check_distributed()  # validate what the children would refuse, before they start
+  load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir)  # its protocol is the one measured
+  sweep_flags.train_config()
   rows = []
   for shape in _SHAPES.value:
     for arch in _ARCHS.value:

@@ -71,6 +71,7 @@ def define_dataset(default: str, help_text: str = '') -> None:
   flags.DEFINE_string('dataset', default, 'A lib.data.load_dataset spec: mnist1d, digits, '
                       'tfds:NAME[:CONFIG] or npz:PATH. ' + help_text)
   flags.DEFINE_string('data_dir', None, 'TFDS data directory (tfds: datasets; default TFDS\'s).')
+  flags.register_validator('dataset', lambda spec: bool(spec.strip()), '--dataset must not be empty')
   dataset = _from_argv('dataset') or default
   base = protocols.train_defaults(dataset)
   note = f' (default: the protocol of --dataset={dataset})'
