@@ -4,7 +4,14 @@ Every case computes a layer's output and the gradients of `sum(y * cotangent)` w
 input and its parameters, jitted, in this one process: once as a single call, and once per step inside
 a `lax.scan` whose steps feed each other, as whole-run training does (XLA's CPU convolution leaves its
 fast path inside loop bodies: jax-ml/jax issue 12868). Ratios are against `lax.conv_general_dilated`
-(convolutions) and `flax.linen.ConvLocal` (locally connected). Writes `layer_speed.json` to --workdir.
+(convolutions) and `flax.linen.ConvLocal` (locally connected). The cases are timed in interleaved
+rounds (one call of each per round), so load from other processes falls on all of them alike. GFLOP/s
+count the multiply-adds each case executes (3 products of the layer's size: forward, input and weight
+gradients; the materialized and FC forms execute their dense matrix) against a 2048^3 float32 matmul
+timed in the same rounds.
+The factored case `method='auto'` picks on this platform is marked 'auto'; the LCN/CNN line compares
+those two inside the scan, where both execute the same multiply-adds. Writes `layer_speed.json` to
+--workdir.
 """
 
 import dataclasses
@@ -20,26 +27,31 @@ from absl import flags, logging
 from flax import linen
 from jax import lax
 
-from lib.core import layers
-from lib.analysis.benchmark import time_jitted
+from lib.analysis.benchmark import time_interleaved
+from lib.core import contraction, layers, patterns
 
 SCALES = {
     # name: (batch, grid, c_in, c_out, kernel)
     'mnist': (128, (28, 28), 16, 32, 3),
     'mnist1d': (100, (40,), 25, 25, 3),
 }
+# 'chunks' differs from 'slices' for tied patterns only.
+FACTORED = {'conv': ('gather', 'slices', 'chunks'), 'lcn': ('gather', 'slices')}
+MATMUL_SIZE = 2048
+MATMUL = f'{MATMUL_SIZE}^3 float32 matmul'
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/layer_speed', 'Where layer_speed.json is written.')
-flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _SCALES = flags.DEFINE_list('scales', list(SCALES), f'Which scales to run, from {list(SCALES)}.')
 _DENSE = flags.DEFINE_bool('dense', True, 'Also time the materialized and FC forms (slow at '
                            'MNIST scale: their weight matrix has hundreds of millions of entries).')
 _BUDGET = flags.DEFINE_float('budget_s', 2.0, 'Seconds of timed calls per case (at least 3 calls).')
 _SCAN_STEPS = flags.DEFINE_integer('scan_steps', 5, 'Steps per lax.scan when timing inside a loop.',
-                                  lower_bound=1)
+                                   lower_bound=1)
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 flags.register_validator('scales', lambda names: bool(names) and set(names) <= set(SCALES),
-                         f'--scales must name at least one of {list(SCALES)}')
-flags.register_validator('budget_s', lambda v: 0 < v < math.inf, '--budget_s must be positive and finite')
+                         f'--scales must name at least one scale, each from {list(SCALES)}')
+flags.register_validator('budget_s', lambda v: 0 < v < math.inf,
+                         '--budget_s must be positive and finite')
 
 
 def _lax_conv(kernel, x):
@@ -60,40 +72,44 @@ def _flax(module, x, key):
   return module.apply, params
 
 
+def _factored_name(pattern, method: str) -> str:
+  auto = contraction.resolve_method(pattern, 'auto') == method
+  return f"factored ({method}{', auto' if auto else ''})"
+
+
 def cases(batch, grid, c_in, c_out, k, dense: bool):
-  """(family, name, reference name, apply, params) for every case at one scale."""
+  """(family, name, apply, params, multiply-adds) for every case at one scale."""
   key = jax.random.PRNGKey(0)
   x = jnp.zeros((batch, *grid, c_in))
   in_shape = (*grid, c_in)
   kernel = (k,) * len(grid)
+  macs = batch * math.prod(grid) * k**len(grid) * c_in * c_out  # SAME, stride 1: N_out = N_in
+  dense_macs = batch * (math.prod(grid) * c_in) * (math.prod(grid) * c_out)
   conv_params = layers.Conv(c_out, kernel).init(key, in_shape)[1]
-  out = [
-      ('conv', 'lax.conv_general_dilated', lambda p, x: _lax_conv(p['kernel'], x) + p['bias'],
-       conv_params),
-      ('conv', 'flax.linen.Conv', *_flax(linen.Conv(c_out, kernel), x, key)),
-      ('conv', 'factored (gather)', *_ours(layers.Conv(c_out, kernel, method='gather'), in_shape,
-                                           key)),
-      ('conv', 'factored (slices)', *_ours(layers.Conv(c_out, kernel, method='slices'), in_shape,
-                                          key)),
-      ('lcn', 'flax.linen.ConvLocal', *_flax(linen.ConvLocal(c_out, kernel, padding='SAME'), x,
-                                             key)),
-      ('lcn', 'factored (gather)', *_ours(layers.Local(c_out, kernel, method='gather'), in_shape,
-                                          key)),
-      ('lcn', 'factored (slices)', *_ours(layers.Local(c_out, kernel, method='slices'), in_shape,
-                                         key)),
-  ]
+  out = [('conv', 'lax.conv_general_dilated', lambda p, x: _lax_conv(p['kernel'], x) + p['bias'],
+          conv_params, macs),
+         ('conv', 'flax.linen.Conv', *_flax(linen.Conv(c_out, kernel), x, key), macs)]
+  conv_pattern = patterns.convolution(grid, kernel)
+  out += [('conv', _factored_name(conv_pattern, m),
+           *_ours(layers.Conv(c_out, kernel, method=m), in_shape, key), macs) for m in FACTORED['conv']]
+  out.append(('lcn', 'flax.linen.ConvLocal',
+              *_flax(linen.ConvLocal(c_out, kernel, padding='SAME'), x, key), macs))
+  lcn_pattern = patterns.locally_connected(grid, kernel)
+  out += [('lcn', _factored_name(lcn_pattern, m),
+           *_ours(layers.Local(c_out, kernel, method=m), in_shape, key), macs) for m in FACTORED['lcn']]
   if dense:
     out += [
         ('conv', 'materialized', *_ours(layers.Conv(c_out, kernel, form='materialized'), in_shape,
-                                        key)),
+                                        key), dense_macs),
         ('fc', 'dense, same in/out shapes', *_ours(layers.Dense(c_out, out_grid=grid), in_shape,
-                                                   key)),
+                                                   key), dense_macs),
     ]
   return x, out
 
 
-REFERENCE = {'conv': 'lax.conv_general_dilated', 'lcn': 'flax.linen.ConvLocal',
-             'fc': 'lax.conv_general_dilated'}
+# family -> the (family, case) its ratios are against.
+REFERENCE = {'conv': ('conv', 'lax.conv_general_dilated'), 'lcn': ('lcn', 'flax.linen.ConvLocal'),
+             'fc': ('conv', 'lax.conv_general_dilated')}
 
 
 def forward_backward(apply):
@@ -123,64 +139,91 @@ def in_scan(step, steps: int):
   return run
 
 
-def run_scale(name: str, budget_s: float, dense: bool, scan_steps: int) -> list[dict]:
+def run_scale(name: str, budget_s: float, dense: bool, scan_steps: int) -> tuple[list[dict], float]:
+  """Times every case at one scale, and the matmul among the single calls.
+
+  Returns:
+    One row per case, and the matmul's GFLOP/s (the peak the rows are compared with).
+  """
   batch, grid, c_in, c_out, k = SCALES[name]
   x, todo = cases(batch, grid, c_in, c_out, k, dense)
   x = jax.random.normal(jax.random.PRNGKey(1), x.shape)
-  rows = []
-  for family, case, apply, params in todo:
-    y_shape = jax.eval_shape(apply, params, x).shape
-    cotangent = jax.random.normal(jax.random.PRNGKey(2), y_shape)
+  a = jax.random.normal(jax.random.PRNGKey(3), (MATMUL_SIZE, MATMUL_SIZE))
+  single, looped = {MATMUL: (lambda a, b: a @ b, (a, a))}, {}
+  for family, case, apply, params, _ in todo:
+    cotangent = jax.random.normal(jax.random.PRNGKey(2), jax.eval_shape(apply, params, x).shape)
     step = forward_backward(apply)
-    t = time_jitted(step, params, x, cotangent, budget_s=budget_s)
-    looped = time_jitted(in_scan(step, scan_steps), params, x, cotangent, min_runs=1, max_runs=3,
-                         budget_s=budget_s)
-    n_params = sum(p.size for p in jax.tree_util.tree_leaves(params))
-    rows.append(dict(scale=name, family=family, case=case, params=n_params,
-                     **dataclasses.asdict(t), scan_step_s=looped.median_s / scan_steps))
+    single[family, case] = (step, (params, x, cotangent))
+    looped[family, case] = (in_scan(step, scan_steps), (params, x, cotangent))
+  timed = time_interleaved(single, budget_s=budget_s)
+  peak = 2 * MATMUL_SIZE**3 / timed[MATMUL].median_s / 1e9
+  timed_scan = time_interleaved(looped, min_runs=1, max_runs=3, budget_s=budget_s)
+  rows = []
+  for family, case, _, params, macs in todo:
+    t, scan_step_s = timed[family, case], timed_scan[family, case].median_s / scan_steps
+    gflop = 6 * macs / 1e9
+    rows.append(dict(scale=name, family=family, case=case,
+                     params=sum(p.size for p in jax.tree_util.tree_leaves(params)), gflop=gflop,
+                     **dataclasses.asdict(t), scan_step_s=scan_step_s, gflops=gflop / t.median_s,
+                     scan_gflops=gflop / scan_step_s))
     logging.info('%s %s %s: %.1f ms, %.1f ms per step in lax.scan', name, family, case,
-                 1e3 * t.median_s, 1e3 * looped.median_s / scan_steps)
+                 1e3 * t.median_s, 1e3 * scan_step_s)
   for key in ('median_s', 'scan_step_s'):
-    by_case = {r['case']: r[key] for r in rows}
+    by_case = {(r['family'], r['case']): r[key] for r in rows}
     for r in rows:
       r[key[:-2] + '_ratio'] = r[key] / by_case[REFERENCE[r['family']]]
   for r in rows:
-    r['reference'] = REFERENCE[r['family']]
-  return rows
+    r['reference'] = REFERENCE[r['family']][1]
+    r['peak_fraction'] = r['gflops'] / peak
+    r['scan_peak_fraction'] = r['scan_gflops'] / peak
+  return rows, peak
+
+
+def lcn_cnn_rate(rows: list[dict]) -> float:
+  """Inside the scan: the auto LCN's FLOP rate over the auto CNN's (equal multiply-adds)."""
+  auto = {r['family']: r for r in rows if r['case'].endswith(', auto)')}
+  return auto['lcn']['scan_gflops'] / auto['conv']['scan_gflops']
 
 
 def table(rows: list[dict]) -> str:
-  lines = ['| scale | family | case | params | ms | ratio | ms in lax.scan | ratio in scan | vs '
-           '| compile s | memory MB |', '|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|']
+  lines = ['| scale | family | case | params | ms | ratio | GFLOP/s (of peak) | ms in lax.scan | '
+           'ratio in scan | GFLOP/s in scan (of peak) | vs | compile s | memory MB |',
+           '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|']
   for r in rows:
     memory = '' if r['memory_bytes'] is None else f"{r['memory_bytes'] / 2**20:,.0f}"
     lines.append(f"| {r['scale']} | {r['family']} | {r['case']} | {r['params']:,} | "
                  f"{1e3 * r['median_s']:,.1f} | {r['median_ratio']:.2f} | "
-                 f"{1e3 * r['scan_step_s']:,.1f} | {r['scan_step_ratio']:.2f} | {r['reference']} | "
+                 f"{r['gflops']:,.1f} ({r['peak_fraction']:.2f}) | "
+                 f"{1e3 * r['scan_step_s']:,.1f} | {r['scan_step_ratio']:.2f} | "
+                 f"{r['scan_gflops']:,.1f} ({r['scan_peak_fraction']:.2f}) | {r['reference']} | "
                  f"{r['compile_s']:.2f} | {memory} |")
   return '\n'.join(lines)
 
 
 def main(argv):
   del argv
-  unknown = set(_SCALES.value) - set(SCALES)
-  if unknown:
-    raise ValueError(f'--scales={",".join(_SCALES.value)}: unknown {sorted(unknown)}; '
-                     f'expected from {list(SCALES)}')
-  rows = []
+  print(f'jax {jax.__version__}, {jax.default_backend()} ({jax.devices()[0].device_kind}); cases '
+        'are timed in interleaved rounds', flush=True)
+  rows, summary = [], {}
   for name in _SCALES.value:
     batch, grid, c_in, c_out, k = SCALES[name]
     print(f'{name}: batch {batch}, grid {grid}, {c_in} -> {c_out} channels, kernel {k}, SAME; '
           'forward + gradients w.r.t. input and parameters', flush=True)
-    rows += run_scale(name, _BUDGET.value, _DENSE.value, _SCAN_STEPS.value)
+    scale_rows, peak = run_scale(name, _BUDGET.value, _DENSE.value, _SCAN_STEPS.value)
+    summary[name] = {'matmul_gflops': peak, 'lcn_cnn_scan_rate_ratio': lcn_cnn_rate(scale_rows)}
+    rows += scale_rows
   print(table(rows))
+  for name, s in summary.items():
+    print(f"{name}: the {MATMUL} ran at {s['matmul_gflops']:,.1f} GFLOP/s among these calls (the "
+          f"peak); inside lax.scan the factored LCN runs at {s['lcn_cnn_scan_rate_ratio']:.2f}x the "
+          'FLOP rate of the factored CNN (equal multiply-adds; both auto)')
   workdir = pathlib.Path(_WORKDIR.value)
   workdir.mkdir(parents=True, exist_ok=True)
   meta = dict(jax=jax.__version__, backend=jax.default_backend(),
               device=jax.devices()[0].device_kind, machine=platform.machine(),
-              cpus=os.cpu_count(), flags={'scales': _SCALES.value,
-                                                        'dense': _DENSE.value,
-                                                        'budget_s': _BUDGET.value,
-                                                        'scan_steps': _SCAN_STEPS.value})
-  (workdir / 'layer_speed.json').write_text(json.dumps(dict(meta=meta, rows=rows), indent=1))
+              cpus=os.cpu_count(), matmul=MATMUL,
+              flags={'scales': _SCALES.value, 'dense': _DENSE.value, 'budget_s': _BUDGET.value,
+                     'scan_steps': _SCAN_STEPS.value})
+  (workdir / 'layer_speed.json').write_text(
+      json.dumps(dict(meta=meta, summary=summary, rows=rows), indent=1))
   print(f'wrote {workdir / "layer_speed.json"}')

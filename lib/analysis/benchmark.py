@@ -1,9 +1,10 @@
-"""Timing compiled JAX functions: compile time, median run time and XLA's memory estimate."""
+"""Timing compiled JAX functions: compile time, median run time and XLA's memory estimate, one
+function at a time or several in interleaved rounds."""
 
 import dataclasses
 import statistics
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 import jax
 
@@ -58,3 +59,43 @@ def time_jitted(fn: Callable, *args: Any, min_runs: int = 3, max_runs: int = 20,
     jax.block_until_ready(compiled(*args))
     times.append(time.perf_counter() - start)
   return Timing(compile_s, statistics.median(times), len(times), _memory(compiled))
+
+
+
+def time_interleaved(calls: dict[Hashable, tuple[Callable, tuple]], *, min_runs: int = 3,
+                     max_runs: int = 20, budget_s: float = 3.0) -> dict[Hashable, Timing]:
+  """Compiles every `fn(*args)`, then times them in rounds, one call of each per round.
+
+  Load from other processes that comes and goes then falls on every case alike, so ratios between
+  cases stay meaningful on a shared machine. A case drops out of the rounds once it has `min_runs`
+  calls and `budget_s` seconds of them, or `max_runs` calls.
+
+  Args:
+    calls: name -> (function of arrays, its arguments); each is jitted here.
+    min_runs: at least this many timed calls per case.
+    max_runs: at most this many timed calls per case.
+    budget_s: seconds of timed calls after which a case stops (after min_runs).
+
+  Returns:
+    name -> its timing; every call blocks until its outputs are ready.
+  """
+  compiled, compile_s = {}, {}
+  for name, (fn, args) in calls.items():
+    start = time.perf_counter()
+    compiled[name] = jax.jit(fn).lower(*args).compile()
+    compile_s[name] = time.perf_counter() - start
+    jax.block_until_ready(compiled[name](*args))  # warm-up
+  times = {name: [] for name in calls}
+
+  def wants(name):
+    done = times[name]
+    return len(done) < min_runs or (len(done) < max_runs and sum(done) < budget_s)
+
+  while any(map(wants, calls)):
+    for name, (_, args) in calls.items():
+      if wants(name):
+        start = time.perf_counter()
+        jax.block_until_ready(compiled[name](*args))
+        times[name].append(time.perf_counter() - start)
+  return {name: Timing(compile_s[name], statistics.median(times[name]), len(times[name]),
+                       _memory(compiled[name])) for name in calls}

@@ -16,15 +16,20 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
   where gathers are slow, always 'slices'.
 """
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from lib.core.patterns import Pattern, Sharing
+from lib.core.patterns import Pattern, Sharing, Window
 
 FORMS = ('factored', 'materialized')
-METHODS = ('auto', 'gather', 'slices')
+METHODS = ('auto', 'gather', 'slices', 'chunks')
+# 'chunks' runs in one pass up to CHUNK_ABOVE_BYTES of patches, else in chunks of about CHUNK_BYTES.
+CHUNK_ABOVE_BYTES = 8 * 2**20
+CHUNK_BYTES = 2**20
 
 
 def check_operands(pattern: Pattern, theta, x) -> None:
@@ -67,22 +72,88 @@ def dense_matrix(pattern: Pattern, theta: jax.Array) -> jax.Array:
 
 
 def _patches_by_gather(pattern: Pattern, x):
-  """`[B, N_out, k * C_in]`: each output position's taps, zero where a tap reads padding."""
+  """`[B * N_out, k * C_in]`: each output position's taps, zero where a tap reads padding."""
   patches = jnp.take(x, pattern.index, axis=1, mode='fill', fill_value=0)  # [B, N_out, k, C_in]
-  return patches.reshape(x.shape[0], pattern.n_out, -1)
+  return patches.reshape(x.shape[0] * pattern.n_out, -1)
 
 
-def _patches_by_slices(pattern: Pattern, x):
-  """`[B, N_out, k * C_in]`, the same patches read as one strided slice of the padded grid per tap."""
-  w = pattern.window
-  batch, _, c_in = x.shape
-  grid = jnp.pad(x.reshape(batch, *pattern.in_grid, c_in), ((0, 0), *w.pads, (0, 0)))
+def _window_taps(window: Window, padded, out_grid, first_axis: int):
+  """The taps of a zero-padded grid, one strided slice per tap, concatenated on the last axis.
+
+  Args:
+    window: the window geometry.
+    padded: an array whose axes `[first_axis, first_axis + ndim)` are the padded grid; its last
+      axis holds the channels.
+    out_grid: the output grid (or, for a chunk, the part of it the chunk computes).
+    first_axis: where the grid axes start.
+
+  Returns:
+    `padded` with its grid axes replaced by `out_grid` and k * C on the last axis, tap-major.
+  """
   taps = []
-  for offset in np.ndindex(*w.kernel):
-    start = [o * d for o, d in zip(offset, w.dilation)]
-    limit = [s + (n - 1) * st + 1 for s, n, st in zip(start, pattern.out_grid, w.strides)]
-    taps.append(lax.slice(grid, (0, *start, 0), (batch, *limit, c_in), (1, *w.strides, 1)))
-  return jnp.concatenate(taps, axis=-1).reshape(batch, pattern.n_out, -1)
+  for offset in np.ndindex(*window.kernel):
+    start, limit, step = [0] * padded.ndim, list(padded.shape), [1] * padded.ndim
+    for axis, (o, d, n, s) in enumerate(zip(offset, window.dilation, out_grid, window.strides),
+                                        first_axis):
+      start[axis], limit[axis], step[axis] = o * d, o * d + (n - 1) * s + 1, s
+    taps.append(lax.slice(padded, start, limit, step))
+  return jnp.concatenate(taps, axis=-1)
+
+
+def _pad_grid(window: Window, grid, first_axis: int):
+  pads = [(0, 0)] * grid.ndim
+  pads[first_axis:first_axis + len(window.pads)] = window.pads
+  return jnp.pad(grid, pads)
+
+
+def _largest_divisor(n: int, at_most: float) -> int:
+  return max(d for d in range(1, n + 1) if n % d == 0 and d <= max(at_most, 1))
+
+
+def _tied_slices(pattern: Pattern, theta, x):
+  """`[B, N_out, C_out]`: one GEMM `[B * N_out, k * C_in] @ [k * C_in, C_out]` on the patches."""
+  batch, _, c_in = x.shape
+  grid = _pad_grid(pattern.window, x.reshape(batch, *pattern.in_grid, c_in), 1)
+  patches = _window_taps(pattern.window, grid, pattern.out_grid, 1).reshape(batch * pattern.n_out, -1)
+  return (patches @ theta.reshape(-1, theta.shape[2])).reshape(batch, pattern.n_out, -1)
+
+
+def _tied_chunks(pattern: Pattern, theta, x):
+  """`_tied_slices` on chunks of the batch in a loop once the patches exceed CHUNK_ABOVE_BYTES:
+  each chunk holds about CHUNK_BYTES of them and the backward pass recomputes them, so no buffer
+  outgrows a core's cache."""
+  batch, _, c_in = x.shape
+  patch_bytes = pattern.n_out * pattern.taps * c_in * x.dtype.itemsize  # one example's
+  per_chunk = _largest_divisor(batch, CHUNK_BYTES / patch_bytes)
+  if per_chunk == batch or batch * patch_bytes <= CHUNK_ABOVE_BYTES:
+    return _tied_slices(pattern, theta, x)
+  chunk = jax.checkpoint(functools.partial(_tied_slices, pattern))
+  chunks = x.reshape(batch // per_chunk, per_chunk, *x.shape[1:])
+  y = lax.map(lambda xc: chunk(theta, xc), chunks)  # [chunks, per_chunk, N_out, C_out]
+  return y.reshape(batch, pattern.n_out, -1)
+
+
+def _untied_slices(pattern: Pattern, theta, x):
+  """`[B, N_out, C_out]`, position-major: patches `[N_out, B, k * C_in]` read from the grid
+  `[*in_grid, B, C_in]`, then one batched GEMM, a `[B, k * C_in] @ [k * C_in, C_out]` per output
+  position, with the positions as the leading batch axis of both operands (no transposes)."""
+  batch, _, c_in = x.shape
+  ndim, c_out = len(pattern.in_grid), theta.shape[2]
+  grid = jnp.moveaxis(x.reshape(batch, *pattern.in_grid, c_in), 0, ndim)  # [*in_grid, B, C_in]
+  grid = _pad_grid(pattern.window, grid, 0)
+  patches = _window_taps(pattern.window, grid, pattern.out_grid, 0).reshape(pattern.n_out, batch, -1)
+  blocks = theta.reshape(pattern.n_out, -1, c_out)  # [N_out, k * C_in, C_out]
+  y = lax.dot_general(patches, blocks, (((2,), (1,)), ((0,), (0,))))  # [N_out, B, C_out]
+  return jnp.moveaxis(y, 1, 0)
+
+
+def resolve_method(pattern: Pattern, method: str = 'auto') -> str:
+  """The method 'auto' stands for on this platform (see the module docstring's table)."""
+  if method != 'auto':
+    return method
+  if jax.default_backend() == 'cpu' and pattern.sharing is Sharing.TIED:
+    return 'chunks'
+  return 'slices'
 
 
 def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str = 'factored',
@@ -94,8 +165,8 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
     theta: `[K, C_in, C_out]` parameter blocks, K = pattern.num_blocks.
     x: `[batch, N_in, C_in]` input.
     form: 'factored' (never builds W) or 'materialized' (builds W, one matmul).
-    method: how the factored form reads patches: 'auto', 'gather' or 'slices'; ignored when
-      materialized.
+    method: how the factored form runs: 'auto', 'gather', 'slices' or 'chunks' (see the module
+      docstring); ignored when materialized.
 
   Returns:
     `[batch, N_out, C_out]`.
@@ -112,13 +183,16 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
   if pattern.is_dense:
     blocks = theta.reshape(pattern.n_out, pattern.n_in * theta.shape[1], c_out)
     return jnp.einsum('bp,qpo->bqo', x.reshape(batch, -1), blocks)
-  if method == 'auto':
-    tied_or_tpu = pattern.sharing is Sharing.TIED or jax.default_backend() == 'tpu'
-    method = 'slices' if tied_or_tpu else 'gather'
-  read = _patches_by_gather if method == 'gather' else _patches_by_slices
-  patches = read(pattern, x)  # [B, N_out, k * C_in]
-  if pattern.sharing is Sharing.TIED:
-    return patches @ theta.reshape(-1, c_out)
-  blocks = theta.reshape(pattern.n_out, -1, c_out)  # [N_out, k * C_in, C_out]
-  return jnp.einsum('bqK,qKo->bqo', patches, blocks)
-
+  method = resolve_method(pattern, method)
+  tied = pattern.sharing is Sharing.TIED
+  if method == 'gather':
+    patches = _patches_by_gather(pattern, x)  # [B * N_out, k * C_in]
+    if tied:
+      return (patches @ theta.reshape(-1, c_out)).reshape(batch, pattern.n_out, c_out)
+    blocks = theta.reshape(pattern.n_out, -1, c_out)  # [N_out, k * C_in, C_out]
+    return jnp.einsum('bqK,qKo->bqo', patches.reshape(batch, pattern.n_out, -1), blocks)
+  if not tied:
+    return _untied_slices(pattern, theta, x)
+  if method == 'chunks':
+    return _tied_chunks(pattern, theta, x)
+  return _tied_slices(pattern, theta, x)
