@@ -33,7 +33,7 @@ from absl import flags
 from experiments import sweep_flags
 from lib.analysis import beta_lasso, cost_figures, locality
 from lib.core import inits, layers, models, projection
-from lib.data import load_dataset
+from lib.data import augment, load_dataset
 from lib.engine import experiment, grids, summary, training
 
 FLAGS = flags.FLAGS
@@ -96,14 +96,6 @@ def scores(rows) -> dict:
           'zero_fraction': jnp.mean(rows == 0)}
 
 
-def circular_shift(key, x):
-  """An engine augment: every example rolled by its own uniform random shift, `[batch, N, C]`."""
-  size = x.shape[1]
-  shifts = jax.random.randint(key, (x.shape[0],), 0, size)
-  index = (jnp.arange(size)[None, :] - shifts[:, None]) % size
-  return jnp.take_along_axis(x, index[:, :, None], axis=1)
-
-
 def paper_dense_fc(num_classes: int) -> tuple[layers.Layer, layers.Layer]:
   """`(cnn, fc)`: the paper CNN and its dense-equivalent FC net (every conv a Dense on its out grid)."""
   cnn = models.mnist1d_cnn(num_classes)
@@ -119,7 +111,7 @@ def locality_groups(data, sizes, seeds, train) -> list[experiment.Group]:
   mlp = models.mnist1d_mlp(data.num_classes)
   return [experiment.Group(
       name=f'locality fc{" shifted" if shifted else ""}', model=mlp, train=train, data=arrays,
-      evaluate=evaluate, augment=circular_shift if shifted else None,
+      evaluate=evaluate, augment=augment.random_circular_shift if shifted else None,
       init=inits.fan_in_uniform(mlp),
       runs=tuple({'arch': 'fc', 'part': 'locality', 'shifted': shifted, 'n': n, 'seed': s}
                  for n in sizes for s in seeds)) for shifted in (False, True)]
