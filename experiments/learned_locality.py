@@ -31,9 +31,9 @@ import optax
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import beta_lasso, cost_figures, locality
+from lib.analysis import beta_lasso, cost_figures, locality, shift_eval
 from lib.core import inits, layers, models, projection
-from lib.data import augment, load_dataset
+from lib.data import load_dataset
 from lib.engine import experiment, grids, summary, training
 
 FLAGS = flags.FLAGS
@@ -109,9 +109,10 @@ def locality_groups(data, sizes, seeds, train) -> list[experiment.Group]:
   arrays, grid = grids.arrays(data), data.grid
   evaluate = lambda params, d: scores(first_layer_rows(params, grid))
   mlp = models.mnist1d_mlp(data.num_classes)
+  every_circular_shift = shift_eval.random_shifts(np.arange(grid[0])[:, None], circular=True)
   return [experiment.Group(
       name=f'locality fc{" shifted" if shifted else ""}', model=mlp, train=train, data=arrays,
-      evaluate=evaluate, augment=augment.random_circular_shift if shifted else None,
+      evaluate=evaluate, augment=every_circular_shift if shifted else None,
       init=inits.fan_in_uniform(mlp),
       runs=tuple({'arch': 'fc', 'part': 'locality', 'shifted': shifted, 'n': n, 'seed': s}
                  for n in sizes for s in seeds)) for shifted in (False, True)]

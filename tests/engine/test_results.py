@@ -286,28 +286,3 @@ def test_records_and_append_need_an_open_workdir(tmp_path):
     workdir.append({'run': 0})
   with pytest.raises(RuntimeError, match='with'):
     workdir.append({'run': 1})
-
-
-# --- the previous interface (until lib/engine/sweep.py moves to Workdir) -----------------------------------
-
-
-def test_legacy_append_then_read_ignores_a_trailing_partial_line(tmp_path):
-  path = tmp_path / 'r.jsonl'
-  assert results.read_records(path) == []
-  for i in range(2):
-    results.append_record(path, {'i': i})
-  with open(path, 'a', encoding='utf-8') as f:
-    f.write('{"i": 2, "trunc')
-  assert results.read_records(path) == [{'i': 0}, {'i': 1}]
-
-
-def test_legacy_prepare_workdir_refuses_another_config_unless_overwrite(tmp_path):
-  workdir = tmp_path / 'w'
-  results.prepare_workdir(workdir, {'a': 1, 'b': 2}, overwrite=False)
-  results.append_record(workdir / results.RESULTS_FILE, {'i': 0})
-  results.prepare_workdir(workdir, {'a': 1, 'b': 2}, overwrite=False)
-  assert len(results.read_records(workdir / results.RESULTS_FILE)) == 1
-  with pytest.raises(ValueError, match=r"different config.*\['b'\].*--overwrite"):
-    results.prepare_workdir(workdir, {'a': 1, 'b': 3}, overwrite=False)
-  results.prepare_workdir(workdir, {'a': 1, 'b': 3}, overwrite=True)
-  assert results.read_records(workdir / results.RESULTS_FILE) == []

@@ -17,7 +17,7 @@ SPEC = {
                         '--erf_examples=8', '--n=20', '--width=2'],
     'budget': ['--datasets=mnist1d', '--kinds=params', '--shapes=widest', '--param_budgets=300',
                '--steps=2', '--n=20'],
-    # The locality part adds an MLP group with lib.data.augment's shift (tested there) to these.
+    # The locality part adds an MLP group with an in-program circular shift (shift_eval) to these.
     'learned_locality': ['--parts=efcn,beta_lasso', '--steps=4', '--eval_every=2', '--efcn_t=4',
                          '--efcn_n=20', '--efcn_steps=4', '--efcn_seeds=1', '--lasso_steps=4'],
 }
