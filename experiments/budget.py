@@ -7,10 +7,12 @@ readout), trained at a fixed training-set size on each of --datasets with one pr
 training flags; He-normal initialisation, so that the deepest nets start trainable) through the
 engine, --num_seeds seeds each. The same architecture reached from two
 budgets is trained once. Writes results.jsonl, summary.md and summary.csv (accuracy per dataset, kind,
-shape, budget and family, with the architecture), and budget.png (accuracy against budget, a line per
-family, solid widest, dashed deepest) to --workdir.
+shape, budget and family, with the architecture), budget.json (those rows, n and the protocol)
+and budget.png (accuracy against budget, a line per family, solid widest, dashed deepest) to
+--workdir.
 """
 
+import json
 import math
 import pathlib
 
@@ -19,10 +21,11 @@ import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import budgets, cost_figures
+from lib.analysis import budgets
 from lib.core import inits, models
 from lib.data import load_dataset
-from lib.engine import experiment, grids, summary, training
+from lib.engine import experiment, grids, training
+from lib.report import render
 
 DATASETS = ('mnist1d', 'digits')
 
@@ -111,28 +114,6 @@ def rows(cells, records, datasets: dict) -> list[dict]:
   return out
 
 
-def markdown(table: list[dict], n: int, train) -> str:
-  lines = [f'# Budgets: test accuracy at n = {n} (Adam {train.learning_rate}, {train.steps} steps, '
-           f'batch {train.batch_size})', '']
-  for dataset in dict.fromkeys(r['dataset'] for r in table):
-    for kind in dict.fromkeys(r['kind'] for r in table):
-      lines += [f'## {dataset}, budget of {kind}', '',
-                '| shape | budget | family | depth | width | cost | runs | test accuracy (%) |',
-                '|---|---:|---|---:|---:|---:|---:|---:|']
-      for r in table:
-        if r['dataset'] != dataset or r['kind'] != kind:
-          continue
-        if r['depth'] is None:
-          lines.append(f"| {r['shape']} | {r['budget']:,} | {r['family']} | - | - | - | 0 | "
-                       'does not fit |')
-          continue
-        lines.append(f"| {r['shape']} | {r['budget']:,} | {r['family']} | {r['depth']} | "
-                     f"{r['width']} | {r['cost']:,} | {r['runs']} | "
-                     f"{summary.cell(r, 'test_accuracy')} |")
-      lines.append('')
-  return '\n'.join(lines)
-
-
 def main(argv):
   del argv
   sweep_flags.configure_devices()
@@ -162,9 +143,6 @@ def main(argv):
   if jax.process_index() != 0:
     return
   workdir = pathlib.Path(_WORKDIR.value)
-  table = rows(cells, records, datasets)
-  summary.write_csv(table, workdir / 'summary.csv')
-  text = markdown(table, _SIZE.value, train)
-  (workdir / 'summary.md').write_text(text)
-  cost_figures.budgets(table, workdir / 'budget.png')
-  print(text)
+  (workdir / 'budget.json').write_text(json.dumps(
+      {'n': _SIZE.value, 'train': vars(train), 'rows': rows(cells, records, datasets)}, indent=1))
+  print(render.write('budget', workdir))

@@ -38,10 +38,11 @@ import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import kernels, scaling, theory_plots
+from lib.analysis import kernels, scaling
 from lib.core import models, paper_models
 from lib.data import load_dataset
 from lib.engine import experiment, grids, training
+from lib.report import render
 
 TASKS = ('lza', 'dsd_k', 'dsd_d')
 PAPER_ARCHS = {'lza': ('fc', 'cnn'), 'dsd_k': ('fc', 'lcn', 'cnn'), 'dsd_d': ('fc', 'lcn', 'cnn')}
@@ -211,55 +212,6 @@ def analyse(records: list[dict], task_list, sizes_n, seeds, target_of) -> dict:
   return out
 
 
-def _fmt(value, digits=2) -> str:
-  if value is None or not np.isfinite(value):
-    return '-'
-  return f'{round(value, digits) + 0.0:.{digits}f}'  # + 0.0: no '-0.00'
-
-
-def tables(analysis: dict) -> str:
-  """summary.md: n at the target per size (median [min, max] over seeds) and the slopes."""
-  lines = ['| task | arch | target | smallest n per size: median [min, max] over seeds | '
-           'measured slope [95% CI] | seeds | predicted slope (lower bound) | (upper bound) |',
-           '|---|---|---:|---|---:|---:|---:|---:|']
-  for entry in analysis.values():
-    cells = []
-    for p in entry['per_size']:
-      text = '-' if p['median'] is None else f"{p['median']:.0f} [{p['low']:.0f}, {p['high']:.0f}]"
-      if p['not_reached']:
-        text += f" ({p['not_reached']} not reached)"
-      if p['at_smallest_n']:
-        text += f" ({p['at_smallest_n']} at the smallest n)"
-      cells.append(f"{p['size']}: {text}")
-    slope, low, high = entry['slope']
-    lines.append(f"| {entry['task']} | {entry['arch']} | {entry['target']:.2f} | {'; '.join(cells)} | "
-                 f"{_fmt(slope)} [{_fmt(low)}, {_fmt(high)}] | {entry['seeds_fitted']} | "
-                 f"{_fmt(entry['predicted']['lower'])} | {_fmt(entry['predicted']['upper'])} |")
-  return '\n'.join(lines) + '\n'
-
-
-def figure_panels(analysis: dict, floor: int) -> dict:
-  """The figure's panels; `floor` is the smallest n of the grid (crossings there are censored)."""
-  labels = {'lza': 'lza: half-length d', 'dsd_k': f'dsd: patches k (d={_DSD_D.value})',
-            'dsd_d': f'dsd: patch dimension d (k={_DSD_K.value})'}
-  panels = {}
-  for entry in analysis.values():
-    panel = panels.setdefault(f"{entry['task']} (target {entry['target']:.2f})",
-                              {'xlabel': labels[entry['task']], 'archs': {}, 'floor': floor})
-    slope, low, high = entry['slope']
-    prediction = entry['predicted']['lower']
-    if prediction is None:
-      prediction = entry['predicted']['upper']
-    panel['archs'][entry['arch']] = {
-        'sizes': [p['size'] for p in entry['per_size']],
-        'median': [np.nan if p['median'] is None else p['median'] for p in entry['per_size']],
-        'low': [np.nan if p['low'] is None else p['low'] for p in entry['per_size']],
-        'high': [np.nan if p['high'] is None else p['high'] for p in entry['per_size']],
-        'measured': f'slope {_fmt(slope)} [{_fmt(low)}, {_fmt(high)}]',
-        'predicted_slope': prediction}
-  return panels
-
-
 def main(argv):
   del argv
   sweep_flags.configure_devices()
@@ -299,8 +251,4 @@ def main(argv):
   workdir = pathlib.Path(_WORKDIR.value)
   analysis = analyse(records, task_list, sizes_n, seeds, target_of)
   (workdir / 'sample_complexity.json').write_text(json.dumps(analysis, indent=1))
-  table = tables(analysis)
-  (workdir / 'summary.md').write_text('# Smallest n reaching the target accuracy\n\n' + table)
-  theory_plots.sample_complexity(figure_panels(analysis, sizes_n[0]),
-                                 workdir / 'dimension_scaling.png')
-  print(table)
+  print(render.write('dimension_scaling', workdir))

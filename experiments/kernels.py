@@ -10,7 +10,8 @@ For each dataset (default MNIST-1D and the 8x8 digits, small class-balanced subs
    regression) test accuracy per architecture.
 3. Trained finite networks of the same architectures (`--train_width` channels or units), on the same
    training subset, through the engine, next to the kernels.
-Writes kernels.json, summary.md and kernel_difference.png to --workdir (trained runs: workdir/trained).
+Writes kernels.json, settings.json (the networks' settings), summary.md and kernel_difference.png to
+--workdir (trained runs: workdir/trained).
 """
 
 import json
@@ -23,12 +24,12 @@ import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import kernels, scaling, theory_plots
+from lib.analysis import kernels, scaling
 from lib.core import models
 from lib.data import load_dataset, nested_balanced_subsets
-from lib.engine import experiment, summary, training
-
-PAIRS = {'flatten': ('cnn_flatten', 'lcn_flatten'), 'gap': ('cnn_gap', 'lcn_gap')}
+from lib.engine import experiment, training
+from lib.report import render
+from lib.report.theory_sections import KERNEL_PAIRS as PAIRS
 SPATIAL = ('lcn_flatten', 'cnn_flatten', 'lcn_gap', 'cnn_gap')
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/kernels', 'Where results and figures are written.')
@@ -146,52 +147,6 @@ def trained_groups(spec: str, arrays: dict) -> list[experiment.Group]:
   return groups
 
 
-def tables(results: dict, trained: list[dict]) -> str:
-  """summary.md: kernel differences with slopes, and accuracies of kernels and trained networks."""
-  lines = ['## Relative difference of Monte Carlo kernels against width', '',
-           '| dataset | pair | ' + ' | '.join(f'w={w}' for w in results[next(iter(results))]
-                                              ['sweep']['widths']) +
-           ' | log-log slope [95% CI] | exact (infinite width) |',
-           '|---|---|' + '---:|' * (len(results[next(iter(results))]['sweep']['widths']) + 2)]
-  for spec, result in results.items():
-    sweep = result['sweep']
-    for name, (cnn, lcn) in PAIRS.items():
-      slope, low, high = sweep[f'{name}_slope']
-      values = ' | '.join(f'{v:.4f}' for v in sweep[f'{name}_difference'])
-      lines.append(f'| {spec} | {cnn} vs {lcn} | {values} | {slope:.2f} [{low:.2f}, {high:.2f}] | '
-                   f"{sweep[f'{name}_exact_difference']:.4f} |")
-  rows = summary.summarize(trained, keys=('dataset', 'arch')) if trained else []
-  by_key = {(r['dataset'], r['arch']): r for r in rows}
-  lines += ['', '## Test accuracy (%): kernel regression and trained networks', '',
-            '| dataset | arch | NNGP kernel regression (exact) | trained network |',
-            '|---|---|---:|---:|']
-  for spec, result in results.items():
-    for arch, accuracy in result['regression'].items():
-      row = by_key.get((spec, arch))
-      net = summary.cell(row, 'test_accuracy') if row else 'not trained'
-      lines.append(f'| {spec} | {arch} | {100 * accuracy:.1f} | {net} |')
-  return '\n'.join(lines) + '\n'
-
-
-def figure_panels(results: dict) -> dict:
-  panels = {}
-  for spec, result in results.items():
-    sweep = result['sweep']
-    lines = []
-    for name, (cnn, lcn) in PAIRS.items():
-      slope, low, high = sweep[f'{name}_slope']
-      lines.append({'label': f'MC {cnn} vs MC {lcn}: slope {slope:.2f} [{low:.2f}, {high:.2f}]',
-                    'values': sweep[f'{name}_difference']})
-    for arch in ('cnn_flatten', 'cnn_gap'):
-      lines.append({'label': f'MC {arch} vs exact', 'values': sweep[f'{arch}_vs_exact'],
-                    'style': 's:'})
-    levels = [{'label': f"exact cnn_gap vs exact lcn_gap: {sweep['gap_exact_difference']:.3f}",
-               'value': sweep['gap_exact_difference']}]
-    panels[f'{spec}: {_DEPTH.value} hidden layers, {_NUM_SAMPLES.value} draws per kernel'] = {
-        'widths': sweep['widths'], 'lines': lines, 'levels': levels}
-  return panels
-
-
 def main(argv):
   del argv
   sweep_flags.configure_devices()
@@ -229,7 +184,6 @@ def main(argv):
   if jax.process_index() != 0:
     return
   (workdir / 'kernels.json').write_text(json.dumps(results, indent=1))
-  table = tables(results, trained)
-  (workdir / 'summary.md').write_text('# NNGP kernels of FC, LCN and CNN\n\n' + table)
-  theory_plots.kernel_difference(figure_panels(results), workdir / 'kernel_difference.png')
-  print(table)
+  (workdir / 'settings.json').write_text(json.dumps(
+      {**architecture(), 'num_samples': _NUM_SAMPLES.value, 'train_width': _TRAIN_WIDTH.value}))
+  print(render.write('kernels', workdir, trained))

@@ -10,8 +10,8 @@ count the multiply-adds each case executes (3 products of the layer's size: forw
 gradients; the materialized and FC forms execute their dense matrix) against a 2048^3 float32 matmul
 timed in the same rounds.
 The factored case `method='auto'` picks on this platform is marked 'auto'; the LCN/CNN line compares
-those two inside the scan, where both execute the same multiply-adds. Writes `layer_speed.json` to
---workdir.
+those two inside the scan, where both execute the same multiply-adds. Writes `layer_speed.json` and
+summary.md to --workdir.
 """
 
 import dataclasses
@@ -29,6 +29,7 @@ from jax import lax
 
 from lib.analysis.benchmark import time_interleaved
 from lib.core import contraction, layers, patterns
+from lib.report import render, speed_sections
 
 SCALES = {
     # name: (batch, grid, c_in, c_out, kernel)
@@ -185,21 +186,6 @@ def lcn_cnn_rate(rows: list[dict]) -> float:
   return auto['lcn']['scan_gflops'] / auto['conv']['scan_gflops']
 
 
-def table(rows: list[dict]) -> str:
-  lines = ['| scale | family | case | params | ms | ratio | GFLOP/s (of peak) | ms in lax.scan | '
-           'ratio in scan | GFLOP/s in scan (of peak) | vs | compile s | memory MB |',
-           '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|']
-  for r in rows:
-    memory = '' if r['memory_bytes'] is None else f"{r['memory_bytes'] / 2**20:,.0f}"
-    lines.append(f"| {r['scale']} | {r['family']} | {r['case']} | {r['params']:,} | "
-                 f"{1e3 * r['median_s']:,.1f} | {r['median_ratio']:.2f} | "
-                 f"{r['gflops']:,.1f} ({r['peak_fraction']:.2f}) | "
-                 f"{1e3 * r['scan_step_s']:,.1f} | {r['scan_step_ratio']:.2f} | "
-                 f"{r['scan_gflops']:,.1f} ({r['scan_peak_fraction']:.2f}) | {r['reference']} | "
-                 f"{r['compile_s']:.2f} | {memory} |")
-  return '\n'.join(lines)
-
-
 def main(argv):
   del argv
   print(f'jax {jax.__version__}, {jax.default_backend()} ({jax.devices()[0].device_kind}); cases '
@@ -212,7 +198,7 @@ def main(argv):
     scale_rows, peak = run_scale(name, _BUDGET.value, _DENSE.value, _SCAN_STEPS.value)
     summary[name] = {'matmul_gflops': peak, 'lcn_cnn_scan_rate_ratio': lcn_cnn_rate(scale_rows)}
     rows += scale_rows
-  print(table(rows))
+  print(speed_sections.layer_speed_table(rows))
   for name, s in summary.items():
     print(f"{name}: the {MATMUL} ran at {s['matmul_gflops']:,.1f} GFLOP/s among these calls (the "
           f"peak); inside lax.scan the factored LCN runs at {s['lcn_cnn_scan_rate_ratio']:.2f}x the "
@@ -226,4 +212,5 @@ def main(argv):
                      'scan_steps': _SCAN_STEPS.value})
   (workdir / 'layer_speed.json').write_text(
       json.dumps(dict(meta=meta, summary=summary, rows=rows), indent=1))
-  print(f'wrote {workdir / "layer_speed.json"}')
+  render.write('layer_speed', workdir)
+  print(f'wrote {workdir / "layer_speed.json"} and {workdir / "summary.md"}')

@@ -18,9 +18,11 @@ evaluate hook; eFCN and beta-LASSO are optimizer and init hooks):
    counts; first-layer locality score and sparsity against steps, next to plain SGD of the same learning
    rate; a picture of first-layer rows.
 
-Writes results.jsonl, summary.md, summary.csv and learned_locality.png to --workdir.
+Writes results.jsonl, baseline.json (the scores at initialisation), summary.md, summary.csv and
+learned_locality.png to --workdir.
 """
 
+import json
 import math
 import pathlib
 
@@ -31,10 +33,11 @@ import optax
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import beta_lasso, cost_figures, locality, shift_eval
+from lib.analysis import beta_lasso, locality, shift_eval
 from lib.core import inits, layers, models, projection
 from lib.data import load_dataset
-from lib.engine import experiment, grids, summary, training
+from lib.engine import experiment, grids, training
+from lib.report import render
 
 FLAGS = flags.FLAGS
 WINDOW = (5,)  # the paper CNN's first kernel
@@ -187,29 +190,6 @@ def baseline_scores(seeds: int, in_shape) -> dict:
           'fc_dense': {k: float(v.mean()) for k, v in fc_scores.items()}}
 
 
-def tables(records, baseline) -> str:
-  """The summary of every part that ran."""
-  out = ['# Learned locality (MNIST-1D)', '',
-         f"Baselines at initialisation (mean over units and inits): MLP first layer locality "
-         f"{baseline['mlp']['locality']:.3f}, tying {baseline['mlp']['tying']:.3f}; dense FC "
-         f"first layer locality {baseline['fc_dense']['locality']:.3f}, tying "
-         f"{baseline['fc_dense']['tying']:.3f}. A convolution scores 1 on both.", '']
-  metrics = ('test_accuracy', 'train_accuracy', 'locality', 'tying')
-  parts = {
-      'locality': (('arch', 'shifted', 'n'), metrics),
-      'efcn': (('arch', 't', 'n'), ('test_accuracy', 'train_accuracy', 'distance', 'locality',
-                                    'tying')),
-      'beta_lasso': (('arch', 'steps', 'n'), ('test_accuracy', 'train_accuracy', 'locality',
-                                              'zero_fraction')),
-  }
-  for part, (keys, names) in parts.items():
-    mine = [r for r in records if r['part'] == part]
-    if mine:
-      out += [f'## {part}', '', summary.markdown_table(summary.summarize(mine, keys, names), keys,
-                                                       names)]
-  return '\n'.join(out)
-
-
 def main(argv):
   del argv
   sweep_flags.configure_devices()
@@ -254,15 +234,5 @@ def main(argv):
   if jax.process_index() != 0:
     return
   workdir = pathlib.Path(_WORKDIR.value)
-  baseline = baseline_scores(8, data.x_train.shape[1:])
-  text = tables(records, baseline)
-  (workdir / 'summary.md').write_text(text)
-  keys = ('part', 'arch', 'shifted', 'n', 't', 'steps')
-  for record in records:
-    for key in keys:
-      record.setdefault(key, '')
-  summary.write_csv(summary.summarize(records, keys, (
-      'test_accuracy', 'train_accuracy', 'locality', 'tying', 'distance', 'zero_fraction')),
-                    workdir / 'summary.csv')
-  cost_figures.learned_locality(records, baseline, workdir / 'learned_locality.png')
-  print(text)
+  (workdir / 'baseline.json').write_text(json.dumps(baseline_scores(8, data.x_train.shape[1:])))
+  print(render.write('learned_locality', workdir, records))

@@ -16,9 +16,9 @@ import jax
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import plotting
 from lib.data import load_dataset
-from lib.engine import experiment, grids, protocols, summary
+from lib.engine import experiment, grids, protocols
+from lib.report import render
 
 FLAGS = flags.FLAGS
 
@@ -31,23 +31,6 @@ _SIZES = flags.DEFINE_list('sizes', None, 'Training-set sizes; default the whole
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds 0..num_seeds-1.', lower_bound=1)
 _PERMUTATION_SEED = flags.DEFINE_integer('permutation_seed', 0, 'Seed of the fixed permutation.',
                                          lower_bound=0)
-
-
-def drop_table(rows: list[dict]) -> str:
-  """A Markdown table, one line per (arch, n): train and test accuracy without and with the
-  permutation, and the test accuracy drop, in percent (mean +- std over seeds)."""
-  by_key = {(r['arch'], r['n'], r['permuted']): r for r in rows}
-  lines = ['| arch | n | runs | train acc (%) | test acc (%) | permuted train acc (%) | '
-           'permuted test acc (%) | test drop (points) |', '|---|---:|---:|---:|---:|---:|---:|---:|']
-  for arch, n in dict.fromkeys((r['arch'], r['n']) for r in rows):
-    plain, perm = by_key.get((arch, n, False)), by_key.get((arch, n, True))
-    if plain is None or perm is None:
-      continue
-    drop = 100 * (plain['test_accuracy_mean'] - perm['test_accuracy_mean'])
-    lines.append(f"| {arch} | {n} | {plain['runs']} | {summary.cell(plain, 'train_accuracy')} | "
-                 f"{summary.cell(plain, 'test_accuracy')} | {summary.cell(perm, 'train_accuracy')} | "
-                 f"{summary.cell(perm, 'test_accuracy')} | {drop:.1f} |")
-  return '\n'.join(lines) + '\n'
 
 
 def main(argv):
@@ -69,11 +52,4 @@ def main(argv):
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:
     return
-  workdir = pathlib.Path(_WORKDIR.value)
-  title = f'{FLAGS.dataset}: one fixed pixel permutation'
-  rows = summary.summarize(records, keys=('arch', 'n', 'permuted'))
-  summary.write_csv(rows, workdir / "summary.csv")
-  table = drop_table(rows)
-  (workdir / 'summary.md').write_text(f'# {title}\n\n{table}', encoding='utf-8')
-  plotting.permutation_bars(rows, workdir / 'permutation.png', title)
-  print(table)
+  print(render.write('permutation', pathlib.Path(_WORKDIR.value), records))

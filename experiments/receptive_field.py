@@ -14,7 +14,8 @@ MNIST-1D, read out by flatten + dense. For each depth:
   layer, with the share of its gradient mass inside its best window as wide as the paper CNN's
   third-layer field (17 positions); at initialisation for comparison.
 
-Writes results.jsonl, summary.md, summary.csv, init_fields.json and receptive_field.png to --workdir.
+Writes results.jsonl, summary.md, summary.csv, init_fields.json (theory, fields and FC maps at
+initialisation), receptive_field.json (the analysis) and receptive_field.png to --workdir.
 """
 
 import json
@@ -26,11 +27,12 @@ import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import cost_figures, locality
+from lib.analysis import locality
 from lib.analysis import receptive_field as rf
 from lib.core import inits, layers, models
 from lib.data import load_dataset
-from lib.engine import experiment, grids, summary
+from lib.engine import experiment, grids, results, summary
+from lib.report import render
 
 FLAGS = flags.FLAGS
 KERNEL = 3
@@ -169,35 +171,6 @@ def analyse(records, init, fc_init, facts, depths) -> dict:
           'fc_accuracy': np.array([r['test_accuracy'] for r in fc])}
 
 
-def _pm(values, fmt='.2f') -> str:
-  values = np.asarray(values, float)
-  return f'{values.mean():{fmt}} +- {values.std():{fmt}}'
-
-
-def markdown(facts, result, depths, size) -> str:
-  """The summary tables."""
-  lines = ['# Receptive fields of 3-tap conv stacks (MNIST-1D, 40 positions)', '',
-           '| depth | theoretical extent (masks) | closed form | ERF width at init | ERF width trained '
-           '| test accuracy (%) |', '|---:|---:|---:|---:|---:|---:|']
-  for d in depths:
-    lines.append(f"| {d} | {facts['composed'][d - 1]} | {facts['closed_form'][d - 1]} | "
-                 f"{_pm(result['width_init'][d])} | {_pm(result['width_trained'][d])} | "
-                 f"{_pm(100 * result['accuracy'][d], '.1f')} |")
-  lines += ['', f"Fitted exponent a of ERF width ~ depth^a (mean +- std over seeds): at init "
-            f"{_pm(result['exponent_init'])}, trained {_pm(result['exponent_trained'])}; the "
-            f"theoretical field's width: {result['theory_exponent']:.2f}.", '',
-            f"The central unit's theoretical field covers all {size} positions from depth "
-            f"{facts['covering_depth']} (closed form: {facts['covering_depth_closed_form']}). The "
-            f"paper CNN's layers see {facts['paper_cnn_extent']} positions (closed form "
-            f"{facts['paper_cnn_closed_form']}): its last layer "
-            f"{'covers' if facts['paper_cnn_covers'] else 'does not cover'} the input.", '',
-            f"FC (paper MLP) second hidden layer: share of each unit's gradient mass inside its best "
-            f"{FC_WINDOW}-position window: trained {_pm(result['fc_locality'])}, at init "
-            f"{_pm(result['fc_locality_init'])} (a uniform map gives {FC_WINDOW / size:.2f}); test "
-            f"accuracy {_pm(100 * result['fc_accuracy'], '.1f')}%."]
-  return '\n'.join(lines) + '\n'
-
-
 def main(argv):
   del argv
   sweep_flags.configure_devices()
@@ -224,18 +197,16 @@ def main(argv):
   result = analyse(records, init, fc_init, facts, depths)
   workdir = pathlib.Path(_WORKDIR.value)
   (workdir / 'init_fields.json').write_text(json.dumps(
-      {'theory': facts, 'fields': {str(d): v.tolist() for d, v in init.items()}}))
+      {'theory': facts, 'fields': {str(d): v.tolist() for d, v in init.items()},
+       'fc_maps': fc_init.tolist()}))
+  (workdir / 'receptive_field.json').write_text(json.dumps(results.standard_json(
+      {'depths': depths, 'size': size, 'fc_window': FC_WINDOW,
+       'analysis': {k: {str(d): v for d, v in value.items()} if isinstance(value, dict) else value
+                    for k, value in result.items()}})))
   for record in records:
     if record['arch'] == 'cnn':
       record['erf_width'] = float(rf.field_width(jnp.asarray(record['erf'])))
   rows = summary.summarize(records, keys=('arch', 'depth'), metrics=(
       'test_accuracy', 'train_accuracy', 'erf_width'))
   summary.write_csv(rows, workdir / 'summary.csv')
-  text = markdown(facts, result, depths, size)
-  (workdir / 'summary.md').write_text(text)
-  trained = {d: np.array([r['erf'] for r in records if r['arch'] == 'cnn' and r['depth'] == d])
-             for d in depths}
-  fc_maps = np.array([r['unit_maps'] for r in records if r['arch'] == 'fc'])
-  cost_figures.receptive_fields(depths, init, trained, facts, result, fc_maps, fc_init,
-                                workdir / 'receptive_field.png')
-  print(text)
+  print(render.write('receptive_field', workdir, records))

@@ -17,9 +17,9 @@ import jax
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import plotting
 from lib.data import load_dataset
-from lib.engine import experiment, grids, protocols, summary
+from lib.engine import experiment, grids, protocols
+from lib.report import render
 
 GRIDS = {
     'default': ((50, 100, 200, 500, 1000, 4000), 3),
@@ -69,8 +69,4 @@ def main(argv):
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:
     return
-  workdir = pathlib.Path(_WORKDIR.value)
-  title = FLAGS.dataset + (' (permuted positions)' if _PERMUTE.value else '')
-  rows = summary.summarize(records)
-  print(summary.write(rows, workdir, title))
-  plotting.sample_efficiency(rows, workdir / 'sample_efficiency.png', title)
+  print(render.write('sample_efficiency', pathlib.Path(_WORKDIR.value), records))

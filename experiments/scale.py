@@ -8,7 +8,7 @@ seconds per run (and the image protocol's full run, extrapolated in proportion t
 training and evaluation), runs per
 minute, achieved GFLOP/s (the engine's multiply-add count x 2 over the training wall time) against a
 2048^3 float32 matmul measured in the same process, the compiled program's memory estimate, and the
-child's peak resident memory. Writes scale.json and scale.md to --workdir.
+child's peak resident memory. Writes scale.json and summary.md to --workdir.
 """
 
 import dataclasses
@@ -30,6 +30,7 @@ from lib.analysis import peak
 from lib.data import Dataset, load_dataset, translate
 from lib.core import counting
 from lib.engine import experiment, grids
+from lib.report import render, speed_sections
 
 SHAPES = {'mnist': ((28, 28, 1), 60_000, 10_000), 'cifar10': ((32, 32, 3), 50_000, 10_000)}
 ARCHS = ('fc', 'lcn', 'cnn', 'cnn_gap')
@@ -37,7 +38,8 @@ FLAGS = flags.FLAGS
 
 sweep_flags.define_dataset('digits', 'Only its protocol matters here: scale trains on generated '
                            'arrays of MNIST and CIFAR-10 shapes.')
-_WORKDIR = flags.DEFINE_string('workdir', 'runs/scale', 'Where scale.json and scale.md are written.')
+_WORKDIR = flags.DEFINE_string('workdir', 'runs/scale', 'Where scale.json and summary.md are '
+                               'written.')
 _SHAPES = flags.DEFINE_multi_enum('shapes', list(SHAPES), list(SHAPES), 'Dataset shapes.')
 _ARCHS = flags.DEFINE_multi_enum('archs', list(ARCHS), list(ARCHS), 'Architectures.')
 _RUNS = flags.DEFINE_integer('runs', 2, 'Runs trained per architecture.', lower_bound=1)
@@ -113,18 +115,6 @@ def measure(shape: str, arch: str) -> dict:
           'peak_rss_gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
 
 
-def table(rows: list[dict]) -> str:
-  """The rows as Markdown."""
-  lines = ['| shape | arch | params | s / run (steps) | full protocol s / run | runs / min | GFLOP/s '
-           '| of matmul peak | peak RSS (GB) |', '|---|---|---:|---:|---:|---:|---:|---:|---:|']
-  for r in rows:
-    lines.append(f"| {r['shape']} | {r['arch']} | {r['params']:,} | {r['seconds_per_run']:.1f} "
-                 f"({r['steps']}) | {r['protocol_seconds_per_run']:.0f} ({r['protocol_steps']}) | "
-                 f"{r['runs_per_minute']:.2f} | {r['gflops']:.1f} | "
-                 f"{r['gflops'] / r['matmul_gflops']:.0%} | {r['peak_rss_gb']:.2f} |")
-  return '\n'.join(lines) + '\n'
-
-
 def main(argv):
   del argv
   if _WRITE_NPZ.value:
@@ -153,9 +143,8 @@ def main(argv):
       if child.returncode or not lines:
         raise RuntimeError(f'{shape}:{arch} failed:\n{child.stderr[-3000:]}')
       rows.append(json.loads(lines[-1][4:]))
-      print(table(rows[-1:]).splitlines()[-1], flush=True)
+      print(speed_sections.scale_table(rows[-1:]).splitlines()[-1], flush=True)
   workdir = pathlib.Path(_WORKDIR.value)
   workdir.mkdir(parents=True, exist_ok=True)
   (workdir / 'scale.json').write_text(json.dumps(rows, indent=2) + '\n', encoding='utf-8')
-  (workdir / 'scale.md').write_text(table(rows), encoding='utf-8')
-  print(table(rows))
+  print(render.write('scale', workdir))

@@ -24,12 +24,12 @@ import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import plotting, shift_eval
+from lib.analysis import shift_eval
 from lib.data import Dataset, load_dataset, shift_grid, split_seen_unseen, translate
-from lib.engine import experiment, grids, protocols, summary
+from lib.engine import experiment, grids, protocols
+from lib.report import render
 
 ARCHS = ('fc', 'lcn', 'cnn', 'cnn_gap', 'fc_aug')
-METRICS = ('train_accuracy', 'seen_accuracy', 'unseen_accuracy', 'consistency')
 FLAGS = flags.FLAGS
 
 sweep_flags.define_dataset('digits', 'Images are centred on a --canvas square; mnist1d shifts '
@@ -117,25 +117,4 @@ def main(argv):
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:
     return
-  is_seen = shift_eval.seen_mask(shifts, seen)
-  for record in records:
-    if record['diverged']:
-      record['seen_accuracy'] = record['unseen_accuracy'] = None
-      continue
-    per_shift = np.array(record['accuracy_per_shift'], float)
-    record['seen_accuracy'] = float(per_shift[is_seen].mean())
-    record['unseen_accuracy'] = float(per_shift[~is_seen].mean())
-  rows = summary.summarize(records, metrics=METRICS)
-  for row in rows:
-    mine = [r for r in records if (r['arch'], r['n']) == (row['arch'], row['n'])
-            and not r['diverged']]
-    row['accuracy_per_shift'] = (np.mean([r['accuracy_per_shift'] for r in mine], 0) if mine
-                                 else np.full(len(shifts), np.nan))
-  workdir = pathlib.Path(_WORKDIR.value)
-  title = (f'{FLAGS.dataset}: trained at {_RULE.value} radius {_RADIUS.value}, tested at shifts up '
-           f'to {max_shift}')
-  print(summary.write(rows, workdir, title, metrics=METRICS))
-  if len(sizes) > 1:
-    rows = [dict(r, arch=f"{r['arch']} n={r['n']}") for r in rows]
-  plotting.shift_accuracy(rows, shifts, is_seen, workdir / 'shift_accuracy.png', title)
-  plotting.seen_unseen_bars(rows, workdir / 'seen_unseen.png', title)
+  print(render.write('shift_generalization', pathlib.Path(_WORKDIR.value), records))

@@ -7,7 +7,8 @@ sharded over the local devices); the baseline is the usual JAX style, a `@jax.ji
 called from a Python loop with minibatches sampled by NumPy, for --loop_runs models one after the
 other, once with this project's layers (the engine's model) and once with the same CNN written with
 flax.linen.Conv. Each is timed --repeats times, interleaved, and the best counts; compile time is
-excluded from both rates and reported apart. Writes sweep_speed.json to --workdir.
+excluded from both rates and reported apart. Writes sweep_speed.json and summary.md (the
+rates as a table) to --workdir.
 """
 
 import json
@@ -24,6 +25,7 @@ from flax import linen
 from experiments import sweep_flags
 from lib.data import load_dataset
 from lib.engine import experiment, grids, protocols, sharding, training
+from lib.report import render
 
 sweep_flags.define_dataset('mnist1d', 'Only mnist1d: the benchmark trains the paper\'s CNN.')
 
@@ -166,9 +168,4 @@ def main(argv):
   workdir = pathlib.Path(_WORKDIR.value)
   workdir.mkdir(parents=True, exist_ok=True)
   (workdir / 'sweep_speed.json').write_text(json.dumps(report, indent=2) + '\n')
-  print(f"engine:   {engine['models_per_minute']:.1f} CNNs/min ({engine['runs']} runs in "
-        f"{engine['best_train_s']:.1f}s, compile {engine['compile_s']:.1f}s)")
-  for name, loop in rates.items():
-    print(f"jit loop ({name} layers): {loop['models_per_minute']:.1f} CNNs/min ({loop['runs']} runs "
-          f"in {loop['best_train_s']:.1f}s, compile {loop['compile_s']:.1f}s); engine/loop "
-          f"{ratios[name]:.2f}x")
+  print(render.write('sweep_speed', workdir))

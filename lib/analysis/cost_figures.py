@@ -1,35 +1,36 @@
 """Figures of what the constraint costs and buys: dense-equivalent matrices, budgets, receptive fields,
-learned locality. Drawn with matplotlib's Agg backend (lib.analysis.plotting sets it)."""
+learned locality. Built as `matplotlib.figure.Figure`s (no pyplot): each function returns its Figure
+and writes it if given a path."""
 
 import os
 from typing import Sequence
 
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
-from lib.analysis.plotting import plt  # sets the Agg backend
-
-
-def _save(fig, path: os.PathLike) -> None:
-  fig.tight_layout()
-  fig.savefig(path, dpi=120)
-  plt.close(fig)
+from lib.analysis.plotting import colors, save
 
 
-def dense_matrices(panels: Sequence[tuple[str, np.ndarray]], path: os.PathLike,
-                   columns: int = 3, title: str = '') -> None:
+def dense_matrices(panels: Sequence[tuple[str, np.ndarray]], path: os.PathLike | None = None,
+                   columns: int = 3, title: str = '') -> Figure:
   """Dense-equivalent weight matrices side by side; structural zeros white, kept entries coloured.
 
   Args:
     panels: (title, W `[N_in * C_in, N_out * C_out]`, with NaN marking the structural zeros) per panel,
       row-major over `columns` columns.
-    path: the image file to write.
+    path: the image file to write, or None.
     columns: panels per row.
     title: the figure title.
+
+  Returns:
+    The figure.
   """
   rows = -(-len(panels) // columns)
-  fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.7 * rows), squeeze=False)
+  fig = Figure(figsize=(3.6 * columns, 3.7 * rows), layout='tight')
+  axes = fig.subplots(rows, columns, squeeze=False)
   scale = max(np.nanmax(np.abs(w)) for _, w in panels)
-  cmap = plt.get_cmap('coolwarm').with_extremes(bad='white')
+  cmap = matplotlib.colormaps['coolwarm'].with_extremes(bad='white')
   for ax, (name, w) in zip(axes.ravel(), panels):
     # Rows are outputs, as in y = W^T x: the layer's matrix read as the vanilla network's.
     ax.imshow(np.ma.masked_invalid(w.T), cmap=cmap, vmin=-scale, vmax=scale, interpolation='nearest')
@@ -42,7 +43,7 @@ def dense_matrices(panels: Sequence[tuple[str, np.ndarray]], path: os.PathLike,
     ax.axis('off')
   if title:
     fig.suptitle(title)
-  _save(fig, path)
+  return save(fig, path)
 
 
 def _sorted_maps(maps: np.ndarray) -> np.ndarray:
@@ -52,7 +53,8 @@ def _sorted_maps(maps: np.ndarray) -> np.ndarray:
 
 
 def receptive_fields(depths, init: dict, trained: dict, facts: dict, result: dict,
-                     fc_maps: np.ndarray, fc_init: np.ndarray, path: os.PathLike) -> None:
+                     fc_maps: np.ndarray, fc_init: np.ndarray,
+                     path: os.PathLike | None = None) -> Figure:
   """Effective vs theoretical receptive fields of conv stacks, and an FC net's unit gradient maps.
 
   Args:
@@ -63,12 +65,15 @@ def receptive_fields(depths, init: dict, trained: dict, facts: dict, result: dic
     result: `experiments.receptive_field.analyse` output.
     fc_maps: `[seeds, units, positions]` the trained FC net's unit gradient maps.
     fc_init: the same at initialisation.
-    path: the image file to write.
+    path: the image file to write, or None.
+
+  Returns:
+    The figure.
   """
-  fig, axes = plt.subplots(2, 3, figsize=(15, 8.4))
-  colors = plt.rcParams['axes.prop_cycle'].by_key()['color'] * 4
+  fig = Figure(figsize=(15, 8.4), layout='tight')
+  axes = fig.subplots(2, 3)
   ax = axes[0, 0]
-  for depth, color in zip(depths, colors):
+  for depth, color in zip(depths, colors() * 4):
     for fields, style, label in ((init, '--', 'init'), (trained, '-', 'trained')):
       mean = np.asarray(fields[depth]).mean(0)
       offset = np.arange(mean.size) - mean.size // 2
@@ -121,7 +126,7 @@ def receptive_fields(depths, init: dict, trained: dict, facts: dict, result: dic
   ax.set_xlabel('share of gradient mass in the best 17-position window')
   ax.set_ylabel('density over FC hidden units (all seeds)')
   ax.legend(fontsize='x-small')
-  _save(fig, path)
+  return save(fig, path)
 
 
 def _mean_std(records: list[dict], x_key: str, y_key: str):
@@ -146,15 +151,20 @@ def _rows_image(ax, rows: np.ndarray, title: str) -> None:
   ax.set_title(title, fontsize='small')
 
 
-def learned_locality(records: list[dict], baseline: dict, path: os.PathLike) -> None:
+def learned_locality(records: list[dict], baseline: dict,
+                     path: os.PathLike | None = None) -> Figure:
   """Locality vs n (with/without shifts), eFCN accuracy and distance vs t, beta-LASSO vs steps.
 
   Args:
     records: `experiments.learned_locality` records (fields 'part', 'arch', ...).
     baseline: the scores at initialisation (`baseline_scores`).
-    path: the image file to write.
+    path: the image file to write, or None.
+
+  Returns:
+    The figure.
   """
-  fig, axes = plt.subplots(2, 3, figsize=(15, 8.4))
+  fig = Figure(figsize=(15, 8.4), layout='tight')
+  axes = fig.subplots(2, 3)
   part = lambda name: [r for r in records if r['part'] == name]
   ax = axes[0, 0]
   for shifted in (False, True):
@@ -235,24 +245,26 @@ def learned_locality(records: list[dict], baseline: dict, path: os.PathLike) -> 
     ax.set_title('Where beta-LASSO lands between the MLP and the CNN', fontsize='small')
   for ax in axes[1, len(pictures):2]:
     ax.axis('off')
-  _save(fig, path)
+  return save(fig, path)
 
 
-def budgets(table: list[dict], path: os.PathLike) -> None:
+def budgets(table: list[dict], path: os.PathLike | None = None) -> Figure:
   """Test accuracy against budget: a panel per (dataset, kind), a colour per family, solid widest,
   dashed deepest, each point tagged with its width (w) or depth (d); error bars: std over seeds.
 
   Args:
     table: `experiments.budget.rows` output.
-    path: the image file to write.
+    path: the image file to write, or None.
+
+  Returns:
+    The figure.
   """
   datasets = list(dict.fromkeys(r['dataset'] for r in table))
   kinds = list(dict.fromkeys(r['kind'] for r in table))
-  fig, axes = plt.subplots(len(datasets), len(kinds), figsize=(6 * len(kinds), 4.2 * len(datasets)),
-                           squeeze=False)
-  colors = dict(zip(('fc', 'lcn', 'cnn'), plt.rcParams['axes.prop_cycle'].by_key()['color']))
+  fig = Figure(figsize=(6 * len(kinds), 4.2 * len(datasets)), layout='tight')
+  axes = fig.subplots(len(datasets), len(kinds), squeeze=False)
   for ax, (dataset, kind) in zip(axes.ravel(), [(d, k) for d in datasets for k in kinds]):
-    for family, color in colors.items():
+    for family, color in zip(('fc', 'lcn', 'cnn'), colors()):
       for shape, style in (('widest', 'o-'), ('deepest', 's--')):
         mine = sorted((r for r in table if (r['dataset'], r['kind'], r['family'], r['shape']) ==
                        (dataset, kind, family, shape) and r['runs']), key=lambda r: r['budget'])
@@ -270,4 +282,4 @@ def budgets(table: list[dict], path: os.PathLike) -> None:
     ax.set_title(f'{dataset}, fixed {kind} budget', fontsize='small')
     ax.grid(True, which='both', alpha=0.3)
     ax.legend(fontsize='x-small')
-  _save(fig, path)
+  return save(fig, path)

@@ -29,6 +29,7 @@ MODELS = {
                     (32, 32, 3), '32x32x3 CNN: 3x3 convs of 64, strides 1, 2, 2'),
 }
 BYTES_PER_ENTRY = 4  # float32
+FIGURE_TITLE = 'One layer as a vanilla network: W (white = structural zero)'
 
 @dataclasses.dataclass(frozen=True)
 class Config:
@@ -126,8 +127,10 @@ def markdown(records: list[dict], config: Config) -> str:
 
 
 def write(records: list[dict], workdir: pathlib.Path, config: Config) -> None:
-  """results.jsonl, summary.md, summary.csv and dense_matrices.png."""
+  """config.json, results.jsonl, summary.md, summary.csv, dense_matrices.png and the matrices it
+  draws, dense_matrices.npz (`titles`, and `w0`, `w1`, ... in that order)."""
   workdir.mkdir(parents=True, exist_ok=True)
+  (workdir / 'config.json').write_text(json.dumps(dataclasses.asdict(config), indent=2) + '\n')
   (workdir / 'results.jsonl').write_text(''.join(json.dumps(r, sort_keys=True) + '\n'
                                                  for r in records))
   (workdir / 'summary.md').write_text(markdown(records, config))
@@ -135,5 +138,7 @@ def write(records: list[dict], workdir: pathlib.Path, config: Config) -> None:
     writer = csv.DictWriter(f, sorted(records[0]))
     writer.writeheader()
     writer.writerows(records)
-  cost_figures.dense_matrices(layer_matrices(), workdir / 'dense_matrices.png',
-                              title='One layer as a vanilla network: W (white = structural zero)')
+  panels = layer_matrices()
+  np.savez_compressed(workdir / 'dense_matrices.npz', titles=np.array([t for t, _ in panels]),
+                      **{f'w{i}': w for i, (_, w) in enumerate(panels)})
+  cost_figures.dense_matrices(panels, workdir / 'dense_matrices.png', title=FIGURE_TITLE)

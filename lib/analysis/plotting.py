@@ -1,22 +1,43 @@
-"""Figures, drawn with matplotlib's Agg backend (no display needed)."""
+"""Figures of training sweeps, built as `matplotlib.figure.Figure`s: no pyplot, no global backend.
+
+Every figure function returns its Figure and, given a path, also writes it (`save`). A notebook shows
+the returned Figure inline with its own backend; a script or the report writes the file. Written PNGs
+carry no software version or time stamp, so the same data give the same bytes.
+"""
 
 import os
+import pathlib
 
 import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
+from matplotlib.figure import Figure
+
+DPI = 120
+# Per file type, the metadata keys whose defaults vary between runs or versions, left out.
+METADATA = {'.png': {'Software': None}, '.svg': {'Creator': None, 'Date': None},
+            '.pdf': {'Creator': None, 'Producer': None, 'CreationDate': None}}
 
 
-def _save(fig, path: os.PathLike) -> None:
-  """Lays out, writes and closes a figure."""
-  fig.tight_layout()
-  fig.savefig(path, dpi=120)
-  plt.close(fig)
+def colors() -> list[str]:
+  """The colours of matplotlib's current property cycle (rcParams at call time)."""
+  return matplotlib.rcParams['axes.prop_cycle'].by_key()['color']
 
 
-def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> None:
+def save(fig: Figure, path: os.PathLike | str | None, tight_box: bool = False) -> Figure:
+  """Writes `fig` to `path` (if given) without variable metadata; returns `fig`.
+
+  Args:
+    fig: the figure.
+    path: the file to write; its suffix picks the format. None writes nothing.
+    tight_box: crop the saved image to what is drawn (`bbox_inches='tight'`).
+  """
+  if path is not None:
+    fig.savefig(path, dpi=DPI, metadata=METADATA.get(pathlib.Path(path).suffix.lower()),
+                bbox_inches='tight' if tight_box else None)
+  return fig
+
+
+def sample_efficiency(rows: list[dict], path: os.PathLike | None = None, title: str = '') -> Figure:
   """Test accuracy against training-set size, one line per architecture with a +-std band.
 
   Train accuracy is drawn dashed in the same colour. The x axis is logarithmic. Rows whose every run
@@ -24,15 +45,19 @@ def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> N
 
   Args:
     rows: `lib.engine.summary.summarize` rows with 'arch' and 'n'.
-    path: the image file to write (e.g. a .png).
+    path: the image file to write (e.g. a .png), or None.
     title: the figure title.
+
+  Returns:
+    The figure.
   """
-  fig, ax = plt.subplots(figsize=(6.4, 4.4))
+  fig = Figure(figsize=(6.4, 4.4), layout='tight')
+  ax = fig.subplots()
   archs = list(dict.fromkeys(r['arch'] for r in rows))
   sizes = [r['n'] for r in rows]
   if sizes:
     ax.set_xlim(min(sizes) / 1.2, max(sizes) * 1.2)
-  for arch, color in zip(archs, plt.rcParams['axes.prop_cycle'].by_key()['color'] * 4):
+  for arch, color in zip(archs, colors() * 4):
     mine = sorted((r for r in rows if r['arch'] == arch and np.isfinite(r['test_accuracy_mean'])),
                   key=lambda r: r['n'])
     if not mine:
@@ -52,19 +77,23 @@ def sample_efficiency(rows: list[dict], path: os.PathLike, title: str = '') -> N
   ax.legend(fontsize='small')
   if title:
     ax.set_title(title)
-  _save(fig, path)
+  return save(fig, path)
 
 
-def permutation_bars(rows: list[dict], path: os.PathLike, title: str = '') -> None:
+def permutation_bars(rows: list[dict], path: os.PathLike | None = None, title: str = '') -> Figure:
   """Test accuracy per architecture, unpermuted vs permuted bars (+-std), one panel per n.
 
   Args:
     rows: `lib.engine.summary.summarize` rows with 'arch', 'n' and a boolean 'permuted'.
-    path: the image file to write.
+    path: the image file to write, or None.
     title: the figure title.
+
+  Returns:
+    The figure.
   """
   sizes = sorted({r['n'] for r in rows})
-  fig, axes = plt.subplots(1, len(sizes), figsize=(4.8 * len(sizes), 4.0), squeeze=False)
+  fig = Figure(figsize=(4.8 * max(len(sizes), 1), 4.0), layout='tight')
+  axes = fig.subplots(1, max(len(sizes), 1), squeeze=False)
   for ax, n in zip(axes[0], sizes):
     archs = list(dict.fromkeys(r['arch'] for r in rows if r['n'] == n))
     pos = np.arange(len(archs))
@@ -81,22 +110,26 @@ def permutation_bars(rows: list[dict], path: os.PathLike, title: str = '') -> No
     ax.legend(fontsize='small')
   if title:
     fig.suptitle(title)
-  _save(fig, path)
+  return save(fig, path)
 
 
-def shift_accuracy(rows: list[dict], shifts: np.ndarray, seen: np.ndarray, path: os.PathLike,
-                   title: str = '') -> None:
+def shift_accuracy(rows: list[dict], shifts: np.ndarray, seen: np.ndarray,
+                   path: os.PathLike | None = None, title: str = '') -> Figure:
   """Test accuracy at every shift, one panel (2-D: heatmap over (dy, dx)) or line (1-D) per arch.
 
   Args:
     rows: dicts with 'arch' and 'accuracy_per_shift' (`[m]`, in the order of `shifts`).
     shifts: `[m, d]` int shifts, d = 1 or 2, in `lib.data.shift_grid` order.
     seen: `[m]` bool, the shifts seen in training (outlined in 2-D, shaded in 1-D).
-    path: the image file to write.
+    path: the image file to write, or None.
     title: the figure title.
+
+  Returns:
+    The figure.
   """
   if shifts.shape[1] == 1:
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig = Figure(figsize=(6.4, 4.2))
+    ax = fig.subplots()
     ax.axvspan(shifts[seen, 0].min() - 0.5, shifts[seen, 0].max() + 0.5, color='grey', alpha=0.2,
                label='seen in training')
     for r in rows:
@@ -109,7 +142,8 @@ def shift_accuracy(rows: list[dict], shifts: np.ndarray, seen: np.ndarray, path:
     side = int(round(np.sqrt(len(shifts))))
     extent = (shifts[:, 1].min() - 0.5, shifts[:, 1].max() + 0.5, shifts[:, 0].max() + 0.5,
               shifts[:, 0].min() - 0.5)
-    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 3.4), squeeze=False)
+    fig = Figure(figsize=(3.2 * len(rows), 3.4))
+    axes = fig.subplots(1, len(rows), squeeze=False)
     for ax, r in zip(axes[0], rows):
       image = ax.imshow(100 * np.asarray(r['accuracy_per_shift']).reshape(side, side), vmin=0,
                         vmax=100, extent=extent, cmap='viridis')
@@ -121,19 +155,22 @@ def shift_accuracy(rows: list[dict], shifts: np.ndarray, seen: np.ndarray, path:
     fig.colorbar(image, ax=axes[0].tolist(), label='test accuracy (%)')
   if title:
     fig.suptitle(title)
-  fig.savefig(path, dpi=120, bbox_inches='tight')
-  plt.close(fig)
+  return save(fig, path, tight_box=True)
 
 
-def seen_unseen_bars(rows: list[dict], path: os.PathLike, title: str = '') -> None:
+def seen_unseen_bars(rows: list[dict], path: os.PathLike | None = None, title: str = '') -> Figure:
   """Mean test accuracy on seen vs unseen shifts per architecture (+-std over seeds).
 
   Args:
     rows: dicts with 'arch' and `{seen,unseen}_accuracy_{mean,std}`.
-    path: the image file to write.
+    path: the image file to write, or None.
     title: the figure title.
+
+  Returns:
+    The figure.
   """
-  fig, ax = plt.subplots(figsize=(1.4 * len(rows) + 2, 4.0))
+  fig = Figure(figsize=(1.4 * len(rows) + 2, 4.0), layout='tight')
+  ax = fig.subplots()
   pos = np.arange(len(rows))
   for offset, which in ((-0.2, 'seen'), (0.2, 'unseen')):
     ax.bar(pos + offset, [100 * r[f'{which}_accuracy_mean'] for r in rows], 0.4,
@@ -145,4 +182,4 @@ def seen_unseen_bars(rows: list[dict], path: os.PathLike, title: str = '') -> No
   ax.legend(fontsize='small')
   if title:
     ax.set_title(title, fontsize='small')
-  _save(fig, path)
+  return save(fig, path)

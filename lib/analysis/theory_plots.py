@@ -1,35 +1,31 @@
 """Figures that set measurements next to theory: kernel differences against width, and sample
-complexity against input size with the predicted slopes drawn in."""
+complexity against input size with the predicted slopes drawn in. Built as `matplotlib.figure.Figure`s
+(no pyplot): each function returns its Figure and writes it if given a path."""
 
 import os
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
+from matplotlib.figure import Figure
 
-COLORS = plt.rcParams['axes.prop_cycle'].by_key()['color']
-
-
-def _save(fig, path: os.PathLike) -> None:
-  fig.tight_layout()
-  fig.savefig(path, dpi=120)
-  plt.close(fig)
+from lib.analysis.plotting import colors, save
 
 
-def kernel_difference(panels: dict[str, dict], path: os.PathLike) -> None:
+def kernel_difference(panels: dict[str, dict], path: os.PathLike | None = None) -> Figure:
   """Relative kernel differences against width (log-log), one panel per dataset.
 
   Args:
     panels: `{title: {'widths': [w], 'lines': [{'label', 'values': [per width], 'style'}],
       'levels': [{'label', 'value'}]}}`; a line's label should carry its fitted slope; a level (e.g.
       the exact infinite-width difference) is drawn as a horizontal dashed line.
-    path: the image file to write.
+    path: the image file to write, or None.
+
+  Returns:
+    The figure.
   """
-  fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.3), squeeze=False)
+  fig = Figure(figsize=(5.6 * len(panels), 4.3), layout='tight')
+  axes = fig.subplots(1, len(panels), squeeze=False)
   for ax, (title, panel) in zip(axes[0], panels.items()):
-    for line, color in zip(panel['lines'], COLORS * 4):
+    for line, color in zip(panel['lines'], colors() * 4):
       ax.plot(panel['widths'], line['values'], line.get('style', 'o-'), color=color,
               label=line['label'])
     for level in panel.get('levels', ()):
@@ -41,10 +37,10 @@ def kernel_difference(panels: dict[str, dict], path: os.PathLike) -> None:
     ax.set_title(title)
     ax.grid(True, which='both', alpha=0.3)
     ax.legend(fontsize='x-small')
-  _save(fig, path)
+  return save(fig, path)
 
 
-def sample_complexity(panels: dict[str, dict], path: os.PathLike) -> None:
+def sample_complexity(panels: dict[str, dict], path: os.PathLike | None = None) -> Figure:
   """Smallest n reaching a target accuracy against input size (log-log), one panel per task.
 
   Each architecture gets its measured points (median over seeds, bars from the smallest to the
@@ -55,11 +51,15 @@ def sample_complexity(panels: dict[str, dict], path: os.PathLike) -> None:
     panels: `{title: {'xlabel': str, 'floor': smallest n of the grid, 'archs': {arch: {'sizes': [s],
       'median': [n or NaN], 'low': [n], 'high': [n], 'measured': str, 'predicted_slope': float or
       None}}}}`; the floor is drawn dotted (a crossing there may lie lower).
-    path: the image file to write.
+    path: the image file to write, or None.
+
+  Returns:
+    The figure.
   """
-  fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.5), squeeze=False)
+  fig = Figure(figsize=(5.6 * len(panels), 4.5), layout='tight')
+  axes = fig.subplots(1, len(panels), squeeze=False)
   for ax, (title, panel) in zip(axes[0], panels.items()):
-    for (arch, line), color in zip(panel['archs'].items(), COLORS * 4):
+    for (arch, line), color in zip(panel['archs'].items(), colors() * 4):
       sizes, median = np.asarray(line['sizes'], float), np.asarray(line['median'], float)
       ok = np.isfinite(median)
       if not ok.any():
@@ -82,4 +82,4 @@ def sample_complexity(panels: dict[str, dict], path: os.PathLike) -> None:
     ax.set_title(title)
     ax.grid(True, which='both', alpha=0.3)
     ax.legend(fontsize='x-small')
-  _save(fig, path)
+  return save(fig, path)

@@ -1,0 +1,76 @@
+"""The reproduction catalogue: which runs `launch.py --experiment=reproduce` makes, and what of README
+and experiments/figures/ each one produces. Pure data.
+
+An entry's `key` names its work directory (`ROOT/KEY`) and its README blocks: the block of its table
+NAME lies between `<!-- report:KEY -->` and `<!-- /report:KEY -->` for the first table and
+`<!-- report:KEY/NAME -->` ... `<!-- /report:KEY/NAME -->` for the others. Adding a run is one line.
+"""
+
+import dataclasses
+import shlex
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+  """One run of the reproduction.
+
+  Attributes:
+    key: its work directory under the root, and its README marker name.
+    experiment: the module under experiments/ (`launch.py --experiment=...`).
+    flags: the command-line flags beyond `--workdir`.
+    tables: the README tables it fills, by the names its section renders (`lib.report.sections`);
+      the first is the block `report:KEY`, every other one `report:KEY/NAME`.
+    figures: `{figure name in its section: file under experiments/figures/}`, the committed figures
+      it redraws.
+  """
+  key: str
+  experiment: str
+  flags: tuple[str, ...] = ()
+  tables: tuple[str, ...] = ('summary',)
+  figures: dict[str, str] = dataclasses.field(default_factory=dict)
+
+  def marker(self, table: str) -> str:
+    """The README marker name of one of its tables."""
+    return self.key if table == self.tables[0] else f'{self.key}/{table}'
+
+
+ENTRIES = (
+    Entry('budget', 'budget', figures={'budget': 'budget.png'}),
+    Entry('count', 'count'),
+    Entry('dense_cost', 'dense_cost', figures={'dense_matrices': 'dense_matrices.png'}),
+    Entry('dimension_scaling', 'dimension_scaling',
+          figures={'dimension_scaling': 'dimension_scaling.png'}),
+    Entry('kernels', 'kernels', tables=('differences', 'accuracies'),
+          figures={'kernel_difference': 'kernel_difference.png'}),
+    Entry('layer_speed', 'layer_speed'),
+    Entry('learned_locality', 'learned_locality', figures={'learned_locality': 'learned_locality.png'}),
+    Entry('permutation', 'permutation', tables=('summary', 'paper')),
+    Entry('permutation_digits', 'permutation', ('--dataset=digits',),
+          figures={'permutation': 'permutation_digits.png'}),
+    Entry('receptive_field', 'receptive_field', figures={'receptive_field': 'receptive_field.png'}),
+    Entry('sample_efficiency', 'sample_efficiency', tables=('summary', 'by_n'),
+          figures={'sample_efficiency': 'sample_efficiency.png'}),
+    Entry('sample_efficiency_digits', 'sample_efficiency', ('--dataset=digits',),
+          tables=('summary', 'by_n')),
+    Entry('scale', 'scale'),
+    Entry('shift_generalization', 'shift_generalization',
+          figures={'shift_accuracy': 'shift_accuracy_digits.png',
+                   'seen_unseen': 'seen_unseen_digits.png'}),
+    Entry('sweep_speed', 'sweep_speed'),
+)
+INDEX = 'experiments'  # the README block listing every entry: `<!-- report:experiments -->`
+
+
+def by_key(entries=ENTRIES) -> dict[str, Entry]:
+  """`{key: entry}`; ValueError if two entries share a key."""
+  out = {}
+  for entry in entries:
+    if entry.key in out or entry.key == INDEX:
+      raise ValueError(f'catalogue: key={entry.key!r} is used twice')
+    out[entry.key] = entry
+  return out
+
+
+def command(experiment: str, flags=()) -> str:
+  """The command line README shows for a run: `python launch.py --experiment=E FLAGS`."""
+  return shlex.join(['python', 'launch.py', f'--experiment={experiment}', *flags])
