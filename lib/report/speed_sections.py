@@ -55,6 +55,9 @@ def scale(workdir: pathlib.Path, records: list[dict] | None = None) -> Section:
                  {'summary': scale_table(read_json(workdir, 'scale.json'))})
 
 
+LOOP_LAYERS = {'ours': "this project's layers", 'flax': '`flax.linen.Conv`'}
+
+
 def sweep_speed_table(report: dict) -> str:
   """The engine's trained CNNs per minute against each per-step jitted loop's (sweep_speed.json)."""
   engine = report['engine']
@@ -64,7 +67,8 @@ def sweep_speed_table(report: dict) -> str:
            f"{engine['models_per_minute']:.1f} | 1.00 | {engine['best_train_s']:.1f} | "
            f"{engine['compile_s']:.1f} |"]
   for name, loop in report['jit_loop'].items():
-    lines.append(f"| per-step `jax.jit` loop, {name} layers | {loop['runs']} | "
+    layers = LOOP_LAYERS.get(name, f'{name} layers')
+    lines.append(f"| per-step `jax.jit` loop, {layers} | {loop['runs']} | "
                  f"{loop['models_per_minute']:.1f} | {report['ratio'][name]:.2f} | "
                  f"{loop['best_train_s']:.1f} | {loop['compile_s']:.1f} |")
   lines += ['', f"{report['steps']} steps, batch {report['batch_size']}, {report['devices']} "
