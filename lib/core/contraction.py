@@ -156,6 +156,16 @@ def resolve_method(pattern: Pattern, method: str = 'auto') -> str:
   return 'slices'
 
 
+def executed(pattern: Pattern, form: str = 'factored', method: str = 'auto') -> str:
+  """What `apply_pattern(pattern, ..., form=form, method=method)` runs on this platform: 'materialized',
+  'dense' (a fully connected pattern: one matmul), or the factored method that 'auto' resolves to."""
+  if form == 'materialized':
+    return 'materialized'
+  if pattern.is_dense:
+    return 'dense'
+  return resolve_method(pattern, method)
+
+
 def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str = 'factored',
                   method: str = 'auto') -> jax.Array:
   """Applies the linear map that the pattern and its blocks define.

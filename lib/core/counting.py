@@ -3,6 +3,7 @@
 import dataclasses
 from typing import Sequence
 
+from lib.core import contraction
 from lib.core.layers import Layer, PatternInfo
 from lib.core.patterns import Sharing
 
@@ -56,6 +57,12 @@ def model_cost(model: Layer, in_shape: Sequence[int]) -> Cost:
   for _, cost in model_costs(model, in_shape):
     total = total + cost
   return total
+
+
+def contraction_methods(model: Layer, in_shape: Sequence[int]) -> list[str]:
+  """`'Layer: method'` for each pattern layer, in order: the contraction that runs on this platform."""
+  return [f'{info.name}: {contraction.executed(info.pattern, info.form, info.method)}'
+          for info, _ in model_costs(model, in_shape)]
 
 
 def cost_table(model: Layer, in_shape: Sequence[int]) -> str:

@@ -34,12 +34,18 @@ class Layer(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class PatternInfo:
-  """One pattern layer as `describe` reports it: `pattern` maps `c_in` to `c_out` channels."""
+  """One pattern layer as `describe` reports it: `pattern` maps `c_in` to `c_out` channels.
+
+  `form` and `method` are what the layer asks `lib.core.contraction.apply_pattern` for;
+  `contraction.executed(info)` names what then runs on this platform.
+  """
   name: str
   pattern: Pattern
   c_in: int
   c_out: int
   use_bias: bool
+  form: str = 'factored'
+  method: str = 'auto'
 
 
 def _split(in_shape: Sequence[int], name: str) -> tuple[Shape, int]:
@@ -75,7 +81,7 @@ def pattern_layer(name: str, make_pattern: Callable[[Shape], Pattern], out_chann
     grid, c_in = _split(in_shape, name)
     pattern = make_pattern(grid)
     return (*pattern.out_grid, out_channels), (PatternInfo(name, pattern, c_in, out_channels,
-                                                           use_bias),)
+                                                           use_bias, form, method),)
 
   def init(key, in_shape):
     out_shape, (info,) = describe(in_shape)

@@ -305,6 +305,8 @@ def _train(pending, work, config, options, total, already, writer):
   with interrupt.catching_sigint():
     for group, runs in pending:
       program = Program(group, options, mesh, place(group, mesh, placed), tracker)
+      methods = counting.contraction_methods(group.model, group.data['x_train'].shape[1:])
+      group_extra = dict(extra, provenance=dict(extra['provenance'], contraction=methods))
       for chunk in _chunks(runs, program.width):
         tracker.start_chunk(group.name, _label(group, chunk), len(chunk))
         tic = time.time()
@@ -322,7 +324,7 @@ def _train(pending, work, config, options, total, already, writer):
         share = (time.time() - tic) / len(chunk)
         for i, run_ in enumerate(chunk):
           record = make_record(run_, {k: v[i] for k, v in out.items()}, group.train,
-                               {**extra, 'group': group.name, 'wall_time_s': share})
+                               {**group_extra, 'group': group.name, 'wall_time_s': share})
           if record['diverged']:
             logging.warning('Run %s diverged (a loss became NaN or infinite); it is recorded and '
                             'left out of the means.', run_)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lib.analysis import shift_eval
-from lib.core import models
+from lib.core import counting, models
 from lib.data import shift_grid
 from lib.engine import experiment, grids, results, training
 
@@ -86,8 +86,15 @@ def test_records_every_run_and_resumes_after_a_kill(small_data, tmp_path, monkey
     assert key in record, key
   assert record['curves']['step'] == [2, 4]
   assert record['config'] == {'a': 1}
-  for key in ('git_commit', 'command', 'versions', 'device_kind', 'num_devices'):
-    assert key in record['provenance'], key
+  prov = record['provenance']
+  for key in ('git_commit', 'git_dirty', 'time', 'command', 'device_kind', 'num_devices'):
+    assert key in prov, key
+  assert set(prov['versions']) == {'jax', 'jaxlib', 'flax', 'optax', 'numpy', 'mnist1d',
+                                   'scikit-learn', 'tensorflow-datasets'}
+  assert prov['versions']['jax'] == jax.__version__
+  assert prov['contraction'] == counting.contraction_methods(group.model,
+                                                            group.data['x_train'].shape[1:])
+  assert all(m.split(': ')[1] in ('dense', 'slices', 'gather', 'chunks') for m in prov['contraction'])
   assert experiment.run([group], workdir, {'a': 1}) == records  # nothing left to train
 
 
