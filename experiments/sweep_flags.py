@@ -97,14 +97,16 @@ def train_config(arch: str | None = None, **overrides) -> training.TrainConfig:
 
   Args:
     arch: an architecture whose protocol on --dataset trains longer (`protocols.IMAGE_STEPS`) gets
-      its own --steps and --eval_every unless those flags are given.
+      its own --steps and --eval_every unless those flags are given (on the command line, or set
+      to another value than their default, as a test's flagsaver does).
     **overrides: fields that replace the flags' values.
 
   Raises:
     ValueError: naming the flag and value that is out of range.
   """
   own = protocols.train_defaults(FLAGS.dataset, arch)
-  given = lambda name: FLAGS[name].present or own == protocols.train_defaults(FLAGS.dataset)
+  given = lambda name: (FLAGS[name].present or FLAGS[name].value != FLAGS[name].default
+                       or own == protocols.train_defaults(FLAGS.dataset))
   config = training.TrainConfig(
       optimizer=FLAGS.optimizer, learning_rate=FLAGS.learning_rate, batch_size=FLAGS.batch_size,
       steps=FLAGS.steps if given('steps') else own.steps, weight_decay=FLAGS.weight_decay,

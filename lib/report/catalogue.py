@@ -40,6 +40,7 @@ ENTRIES = (
     Entry('dense_cost', 'dense_cost', figures={'dense_matrices': 'dense_matrices.png'}),
     Entry('dimension_scaling', 'dimension_scaling',
           figures={'dimension_scaling': 'dimension_scaling.png'}),
+    Entry('dimension_scaling_standard', 'dimension_scaling', ('--models=standard',)),
     Entry('kernels', 'kernels', tables=('differences', 'accuracies'),
           figures={'kernel_difference': 'kernel_difference.png'}),
     Entry('layer_speed', 'layer_speed'),
@@ -52,10 +53,12 @@ ENTRIES = (
           figures={'sample_efficiency': 'sample_efficiency.png'}),
     Entry('sample_efficiency_digits', 'sample_efficiency', ('--dataset=digits',),
           tables=('summary', 'by_n')),
+    Entry('sample_efficiency_full', 'sample_efficiency', ('--grid=full',), tables=('summary', 'by_n')),
     Entry('scale', 'scale'),
     Entry('shift_generalization', 'shift_generalization',
           figures={'shift_accuracy': 'shift_accuracy_digits.png',
                    'seen_unseen': 'seen_unseen_digits.png'}),
+    Entry('shift_generalization_mnist1d', 'shift_generalization', ('--dataset=mnist1d',)),
     Entry('sweep_speed', 'sweep_speed'),
 )
 INDEX = 'experiments'  # the README block listing every entry: `<!-- report:experiments -->`

@@ -1,12 +1,13 @@
 """Smoke test: the sample_efficiency experiment end to end on a tiny grid, through its main."""
 
+import json
 import pathlib
 
 import pytest
 from absl import flags
 from absl.testing import flagsaver
 
-from experiments import sample_efficiency
+from experiments import sample_efficiency, sweep_flags
 
 FLAGS = flags.FLAGS
 
@@ -77,3 +78,13 @@ def test_image_dataset_runs_the_image_models(tmp_path):
     sample_efficiency.main([])
   table = (workdir / 'summary.md').read_text()
   assert '| cnn_gap | 20 | 1 ' in table and '| fc | 20 | 1 ' in table
+  records = [json.loads(line) for line in (workdir / 'results.jsonl').read_text().splitlines()]
+  assert {r['protocol']['steps'] for r in records} == {2}  # a given --steps holds for cnn_gap too
+
+
+def test_cnn_gap_trains_longer_on_images_unless_steps_are_given():
+  with flagsaver.flagsaver(dataset='digits'):
+    assert sweep_flags.train_config('cnn_gap').steps == 4500
+    assert sweep_flags.train_config('cnn').steps == FLAGS.steps
+  with flagsaver.flagsaver(dataset='digits', steps=7, eval_every=7):
+    assert sweep_flags.train_config('cnn_gap').steps == 7
