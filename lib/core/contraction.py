@@ -6,14 +6,16 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
 - materialized: build W, shape `[N_in * C_in, N_out * C_out]`, then one matmul: the vanilla network.
 - factored: never build W. Every output position reads its k inputs (its patch,
   `[batch, N_out, k * C_in]`), then one contraction with the blocks over taps and channels: tied, a
-  matmul with `[k * C_in, C_out]`; untied, 'bqK,qKo->bqo' with `[N_out, k * C_in, C_out]`. Two ways
+  matmul with `[k * C_in, C_out]`; untied, 'bqK,qKo->bqo' with `[N_out, k * C_in, C_out]`. Three ways
   to read the patches, the same numbers:
     'gather'  through the pattern's static index table (any pattern);
     'slices'  one strided slice of the zero-padded grid per tap (window patterns; no gather, so
               friendly to TPUs, and the faster one on CPU: see experiments/layer_speed.py).
-  A fully connected pattern is always one plain matmul. 'auto' picks what experiments/layer_speed.py
-  measured fastest on CPU: 'slices' for tied (convolution) patterns, 'gather' for untied ones; on TPU,
-  where gathers are slow, always 'slices'.
+    'chunks'  tied patterns only: 'slices' on chunks of the batch whose patches are recomputed in the
+              backward pass, once the patches would outgrow a core's cache.
+  A fully connected pattern is always one plain matmul. 'auto' (`resolve_method`) picks what
+  experiments/layer_speed.py measured: on CPU 'chunks' for tied patterns and 'slices' for untied ones;
+  elsewhere (GPU, TPU: no timing measured yet) the gather-free 'slices'.
 """
 
 import functools

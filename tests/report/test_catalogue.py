@@ -1,7 +1,7 @@
 """The reproduction catalogue covers every experiment's default run and every committed figure."""
 
 import launch
-from lib.report import catalogue, render
+from lib.report import catalogue, readme, render
 from lib.report.state import REPOSITORY
 
 NOT_REPRODUCED = {'report', 'reproduce'}  # they run the others
@@ -27,3 +27,9 @@ def test_keys_markers_and_commands():
       'python launch.py --experiment=permutation --dataset=digits')
   kernels = entries['kernels']
   assert [kernels.marker(t) for t in kernels.tables] == ['kernels', 'kernels/accuracies']
+
+
+def test_readme_has_a_block_for_every_table_and_no_other():
+  text = (REPOSITORY / 'README.md').read_text(encoding='utf-8')
+  wanted = {e.marker(t) for e in catalogue.ENTRIES for t in e.tables} | {catalogue.INDEX}
+  assert set(readme.blocks(text)) == wanted
