@@ -52,7 +52,6 @@ ENTRIES = (
     Entry('receptive_field', 'receptive_field', figures={'receptive_field': 'receptive_field.png'}),
     Entry('sample_efficiency', 'sample_efficiency', tables=('summary', 'by_n'),
           figures={'sample_efficiency': 'sample_efficiency.png'}),
-    Entry('sample_efficiency_full', 'sample_efficiency', ('--grid=full',), tables=('summary', 'by_n')),
     Entry('scale', 'scale'),
     Entry('shift_generalization', 'shift_generalization',
           figures={'shift_accuracy': 'shift_accuracy_digits.png',

@@ -92,8 +92,8 @@ def test_blocks_and_figures_regenerated_twice_byte_for_byte(root, tmp_path):
   assert '`python launch.py --experiment=sample_efficiency`.' in text  # failed: no wall time
   assert '| cnn | 40 | 1 | 0 | 40.0 +- 0.0 | 100.0 +- 0.0 |' in text
   assert '| permutation | `python launch.py --experiment=permutation` |' in text
-  assert '| sample_efficiency_full | `python launch.py --experiment=sample_efficiency '\
-         '--grid=full` |' in text and '2 min 05 s for the 1 entries done' in text
+  assert '| permutation_digits | `python launch.py --experiment=permutation '\
+         '--dataset=digits` |' in text and '2 min 05 s for the 1 entries done' in text
   assert 'Prose that stays.' in text and 'stale permutation table' not in text
   assert 'the budget block, whose work directory is missing' in text
   assert 'the shift block, whose run did not finish' in text
