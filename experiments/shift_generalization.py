@@ -39,8 +39,8 @@ _WORKDIR = flags.DEFINE_string('workdir', 'runs/shift_generalization', 'Where re
 flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _CANVAS = flags.DEFINE_integer('canvas', 20, 'Images: the side of the square zero canvas.',
                                lower_bound=1)
-_ARCHS = flags.DEFINE_list('archs', list(ARCHS), f'Architectures, from {list(ARCHS)} (mnist1d has '
-                           'no cnn_gap).')
+_ARCHS = flags.DEFINE_list('archs', None, f'Architectures, from {list(ARCHS)}; default all of them '
+                           '(mnist1d has no cnn_gap).')
 _MAX_SHIFT = flags.DEFINE_integer('max_shift', None, 'Test shifts: every integer shift in '
                                   '[-max_shift, max_shift] per axis (default images 4, mnist1d 10).',
                                   lower_bound=1)
@@ -92,10 +92,12 @@ def main(argv):
   del argv
   sweep_flags.configure_devices()
   circular = protocols.is_paper(FLAGS.dataset)
-  for arch in sweep_flags.given_list('archs', _ARCHS.value, ARCHS):
-    if arch not in ARCHS or (circular and arch == 'cnn_gap'):
+  known = [a for a in ARCHS if not (circular and a == 'cnn_gap')]
+  archs = sweep_flags.given_list('archs', _ARCHS.value, known)
+  for arch in archs:
+    if arch not in known:
       raise ValueError(f'archs: arch={arch!r} is unknown for dataset={FLAGS.dataset!r}; expected '
-                       f'one of {[a for a in ARCHS if not (circular and a == "cnn_gap")]}')
+                       f'one of {known}')
   max_shift = _MAX_SHIFT.value or (10 if circular else 4)
   shifts = shift_grid(max_shift, 1 if circular else 2)
   seen, unseen = split_seen_unseen(shifts, _RULE.value, _RADIUS.value)
@@ -108,9 +110,9 @@ def main(argv):
   sizes = sweep_flags.positive_ints('sizes', sweep_flags.given_list('sizes', _SIZES.value,
                                                                     [str(len(data.y_train))]))
   seeds = tuple(range(_NUM_SEEDS.value))
-  groups = groups_for(data, _ARCHS.value, sizes, seeds, shifts, seen, circular)
+  groups = groups_for(data, archs, sizes, seeds, shifts, seen, circular)
   config = {'experiment': 'shift_generalization', 'dataset': FLAGS.dataset,
-            'canvas': None if circular else _CANVAS.value, 'archs': _ARCHS.value, 'sizes': sizes,
+            'canvas': None if circular else _CANVAS.value, 'archs': list(archs), 'sizes': sizes,
             'seeds': seeds, 'max_shift': max_shift, 'rule': _RULE.value, 'radius': _RADIUS.value,
             'train': {g.name: vars(g.train) for g in groups},
             'method': sweep_flags.METHOD.value}

@@ -70,3 +70,13 @@ def test_digit_off_canvas_refused(tmp_path):
                 '--max_shift=3')
   assert done.returncode != 0 and 'max_shift=3: a centred 8x8 image leaves the canvas=12' in done.stderr
   assert not (tmp_path / 'w').exists()
+
+
+def test_mnist1d_default_archs_leave_out_cnn_gap(tmp_path):
+  # The default archs pass validation on mnist1d: the run stops at the next check, not at the archs.
+  done = launch('shift_generalization', f'--workdir={tmp_path / "d"}', '--dataset=mnist1d',
+                '--max_shift=1')
+  assert done.returncode == 2 and 'seen and the unseen shifts' in done.stderr, done.stderr[-3000:]
+  refused = launch('shift_generalization', f'--workdir={tmp_path / "r"}', '--dataset=mnist1d',
+                   '--archs=cnn_gap')
+  assert refused.returncode == 2 and "arch='cnn_gap' is unknown" in refused.stderr
