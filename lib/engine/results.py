@@ -198,7 +198,7 @@ class Workdir:
     self._lock = lock
     holder = {'pid': os.getpid(), 'host': socket.gethostname(), 'command': shlex.join(sys.orig_argv),
               'since': datetime.datetime.now().isoformat(timespec='seconds')}
-    _write_atomically(self.path / HOLDER_FILE, json.dumps(holder) + '\n')
+    write_atomically(self.path / HOLDER_FILE, json.dumps(holder) + '\n')
 
   def _holder(self) -> str:
     """Describes the process holding the lock, from the holder file."""
@@ -228,7 +228,7 @@ class Workdir:
     has_results = results_path.exists() and results_path.stat().st_size > 0
     if stored == self._config or (stored is None and not has_results):
       if stored is None and self._writer:
-        _write_atomically(config_path, json.dumps(self._config, indent=2, sort_keys=True) + '\n')
+        write_atomically(config_path, json.dumps(self._config, indent=2, sort_keys=True) + '\n')
       return
     if not self._overwrite:
       if stored is None:
@@ -274,7 +274,7 @@ class Workdir:
     for name in (RESULTS_FILE, PARTIAL_FILE, CONFIG_FILE):
       if (self.path / name).exists():
         os.replace(self.path / name, aside / name)
-    _write_atomically(self.path / CONFIG_FILE, json.dumps(self._config, indent=2, sort_keys=True) + '\n')
+    write_atomically(self.path / CONFIG_FILE, json.dumps(self._config, indent=2, sort_keys=True) + '\n')
     self._replace_pending = False
     logging.warning('--overwrite: moved the previous results of --workdir=%s to %s.', self.path, aside)
 
@@ -312,8 +312,9 @@ def _parse(text: bytes) -> dict:
   return record
 
 
-def _write_atomically(path: pathlib.Path, text: str) -> None:
-  """Writes `text` to a temporary file beside `path`, then renames it into place."""
+def write_atomically(path: pathlib.Path, text: str) -> None:
+  """Writes `text` (UTF-8) to a temporary file beside `path`, then renames it into place, so a
+  reader sees the old file or the new one, never a part."""
   with tempfile.NamedTemporaryFile('w', encoding='utf-8', dir=path.parent, prefix=f'.{path.name}-',
                                    delete=False) as f:
     f.write(text)

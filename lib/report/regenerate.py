@@ -13,9 +13,9 @@ import dataclasses
 import datetime
 import os
 import pathlib
-import tempfile
 
 from lib.analysis import plotting
+from lib.engine import results
 from lib.report import catalogue, readme, render
 from lib.report.section import MissingData
 from lib.report.state import REPOSITORY, STATE_FILE, clock, read_state
@@ -73,12 +73,6 @@ class Outcome:
   blocks: list[str] = dataclasses.field(default_factory=list)
   figures: list[pathlib.Path] = dataclasses.field(default_factory=list)
   readme_changed: bool = False
-
-
-def _write_atomically(path: pathlib.Path, data: bytes) -> None:
-  with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f'.{path.name}-', delete=False) as f:
-    f.write(data)
-  os.replace(f.name, path)
 
 
 def regenerate(root: os.PathLike, readme_path: os.PathLike, figures_dir: os.PathLike,
@@ -144,7 +138,7 @@ def regenerate(root: os.PathLike, readme_path: os.PathLike, figures_dir: os.Path
                       f'{readme.END.format(name)}' for name in missing]
     outcome.blocks = [name for name in contents if name not in missing]
     if new != text:
-      _write_atomically(readme_path, new.encode('utf-8'))
+      results.write_atomically(readme_path, new)
       outcome.readme_changed = True
   elif contents:
     outcome.lines.append(f'no README: {readme_path} does not exist; no block written')

@@ -21,12 +21,11 @@ import shlex
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from typing import Sequence, TextIO
 
-from lib.engine import interrupt
+from lib.engine import interrupt, results
 from lib.report import catalogue
 from lib.report.state import REPOSITORY, STATE_FILE, clock, read_state
 
@@ -46,10 +45,7 @@ def _now() -> str:
 
 def _save(root: pathlib.Path, state: dict) -> None:
   """Writes reproduce.json atomically."""
-  with tempfile.NamedTemporaryFile('w', encoding='utf-8', dir=root, prefix=f'.{STATE_FILE}-',
-                                   delete=False) as f:
-    f.write(json.dumps(state, indent=1, sort_keys=True) + '\n')
-  os.replace(f.name, root / STATE_FILE)
+  results.write_atomically(root / STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + '\n')
 
 
 def _copy(stream, log: TextIO, out: TextIO) -> None:
