@@ -20,14 +20,13 @@ import sys
 import tempfile
 import time
 
-import jax
 import numpy as np
-import sklearn.datasets
 from absl import flags
 
 from experiments import sweep_flags
 from lib.analysis import peak
-from lib.data import Dataset, load_dataset, translate
+from lib.data import Dataset, load_dataset
+from lib.data.digits28_reader import read_digits28
 from lib.core import counting
 from lib.engine import experiment, grids
 from lib.report import render, speed_sections
@@ -46,8 +45,9 @@ _RUNS = flags.DEFINE_integer('runs', 2, 'Runs trained per architecture.', lower_
 _BENCH_STEPS = flags.DEFINE_integer('bench_steps', 200, 'Steps each run trains (the protocol\'s '
                                     'full --steps are extrapolated from the rate).', lower_bound=1)
 _WRITE_NPZ = flags.DEFINE_string('write_npz', None, 'Instead of benchmarking, write an MNIST-like '
-                                  'npz here (28x28 digits made from scikit-learn\'s, 5,000 train and '
-                                  '5,000 test) for `--dataset=npz:PATH` at MNIST scale.')
+                                  'npz here (the arrays of --dataset=digits28: 28x28 digits made from '
+                                  'scikit-learn\'s, 5,000 train and 5,000 test) for '
+                                  '`--dataset=npz:PATH` at MNIST scale.')
 flags.register_validator('write_npz', lambda path: path is None or bool(path.strip()),
                          '--write_npz must not be empty')
 _ROW = flags.DEFINE_string('row', None, 'Internal: measure one SHAPE:ARCH in this process and print '
@@ -63,37 +63,10 @@ def generated(shape: str) -> Dataset:
   return Dataset(f'{shape}-shaped', x(num_train), y(num_train), x(num_test), y(num_test), 10)
 
 
-def mnist_like(num_train: int = 5000, num_test: int = 5000, seed: int = 0) -> dict[str, np.ndarray]:
-  """Real handwritten digits at MNIST's shape: scikit-learn's 8x8 digits upsampled to 20x20 (bilinear),
-  each copy placed at a random offset on a 28x28 canvas with a random contrast and pixel noise.
-
-  Returns:
-    `{'x_train': [num_train, 28, 28, 1] float32 in [0, 1], 'y_train': [num_train] int32, 'x_test',
-    'y_test'}`; the train and test copies come from disjoint halves of the 1,797 digits.
-  """
-  digits = sklearn.datasets.load_digits()
-  images = np.asarray(jax.image.resize(digits.images / 16.0, (len(digits.images), 20, 20),
-                                       'bilinear'), np.float32)
-  rng = np.random.default_rng(seed)
-  order = rng.permutation(len(images))
-  halves = order[:len(order) // 2], order[len(order) // 2:]
-
-  def copies(pool, count):
-    picks = rng.choice(pool, count)
-    offsets = rng.integers(0, 9, (count, 2))
-    x = translate.place(images[picks, :, :, None], (28, 28), offsets)
-    x = x * rng.uniform(0.6, 1.0, (count, 1, 1, 1)) + rng.normal(0, 0.05, x.shape)
-    return np.clip(x, 0, 1).astype(np.float32), digits.target[picks].astype(np.int32)
-
-  x_train, y_train = copies(halves[0], num_train)
-  x_test, y_test = copies(halves[1], num_test)
-  return {'x_train': x_train, 'y_train': y_train, 'x_test': x_test, 'y_test': y_test}
-
-
 def measure(shape: str, arch: str) -> dict:
   """Trains --runs runs of `arch` on `shape`'s generated arrays; returns the row."""
   data = generated(shape)
-  protocol = sweep_flags.train_config()
+  protocol = sweep_flags.train_config(arch)
   train = sweep_flags.train_config(steps=_BENCH_STEPS.value, eval_every=_BENCH_STEPS.value)
   (group,) = grids.standard_groups(data, data.name, [arch], [len(data.y_train)],
                                    range(_RUNS.value), train, sweep_flags.METHOD.value)
@@ -118,7 +91,9 @@ def measure(shape: str, arch: str) -> dict:
 def main(argv):
   del argv
   if _WRITE_NPZ.value:
-    np.savez_compressed(_WRITE_NPZ.value, **mnist_like())
+    x_train, y_train, x_test, y_test, _ = read_digits28()
+    np.savez_compressed(_WRITE_NPZ.value, x_train=x_train, y_train=y_train, x_test=x_test,
+                        y_test=y_test)
     print(f'Wrote {_WRITE_NPZ.value}: 5,000 train and 5,000 test 28x28 digits.')
     return
   if not _WORKDIR.value:

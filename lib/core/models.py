@@ -99,14 +99,17 @@ def image_local(family: str, num_classes: int = 10, **kwargs) -> layers.Layer:
 
 
 def image_cnn_gap(num_classes: int = 10, **kwargs) -> layers.Layer:
-  """Three 3x3 SAME convolutions of 16 channels, all stride 1, ReLU, global average pool + dense.
+  """Four 3x3 SAME convolutions of 32 channels with strides 2, 2, 1, 1, ReLU, global average pool +
+  dense.
 
-  Stride 1 keeps every hidden layer shift-equivariant (up to the zero border; strides alias, Zhang
-  2019), and the pooled readout then makes the logits nearly shift-invariant. Without strides every
-  layer runs at full resolution, so 16 channels keep its cost near that of 'cnn' on a 2-core CPU.
+  The pooled readout makes the logits invariant to shifts by multiples of the total stride (4) and,
+  through the stride-1 layers and the pooling, close to invariant to the others (strides alias,
+  Zhang 2019). Four layers see 23x23 pixels, enough for an MNIST digit (three stride-1 layers see
+  7x7 and stay near 50% train accuracy on 28x28 digits); the early strides keep its cost near half
+  of 'cnn''s per example.
   """
-  return build('cnn', num_classes=num_classes, depth=3, width=16, kernel_size=3, strides=1,
-               readout='gap', **kwargs)
+  return build('cnn', num_classes=num_classes, depth=4, width=32, kernel_size=3,
+               strides=[2, 2, 1, 1], readout='gap', **kwargs)
 
 
 ZOO = {

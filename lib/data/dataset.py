@@ -5,6 +5,7 @@ import dataclasses
 import chex
 import numpy as np
 
+from lib.data.digits28_reader import read_digits28
 from lib.data.digits_reader import read_digits
 from lib.data.mnist1d_reader import read_mnist1d
 from lib.data.npz_reader import read_npz
@@ -13,7 +14,7 @@ from lib.data.synthetic_lza import read_lza
 from lib.data.tfds_reader import read_tfds
 from lib.data.validation import validate_arrays
 
-SPEC_KINDS = ('mnist1d', 'digits', 'tfds:NAME[:CONFIG]', 'npz:PATH', 'lza:d=D', 'dsd:k=K,d=D')
+SPEC_KINDS = ('mnist1d', 'digits', 'digits28', 'tfds:NAME[:CONFIG]', 'npz:PATH', 'lza:d=D', 'dsd:k=K,d=D')
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -68,6 +69,8 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     `mnist1d`: MNIST-1D, generated locally: 4000 train and 1000 test signals, `[n, 40, 1]`.
     `digits`: scikit-learn's 8x8 digits centred on a `canvas x canvas` zero image, `[n, canvas, canvas, 1]`,
       a fixed stratified split of 1347 train and 450 test.
+    `digits28`: those digits at MNIST's shape, generated: 5000 train and 5000 test copies `[n, 28, 28, 1]`,
+      upsampled to 20x20 at random offsets with random contrast and noise (`lib.data.digits28_reader`).
     `tfds:NAME[:CONFIG]`: a TFDS image dataset already prepared under `data_dir` (e.g. `tfds:mnist`,
       `tfds:emnist:letters`), `[n, H, W, C]` in [0, 1].
     `npz:PATH`: the user's own arrays (see `read_npz`).
@@ -94,6 +97,8 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     arrays = read_mnist1d()
   elif spec == 'digits':
     arrays = read_digits(canvas)
+  elif spec == 'digits28':
+    arrays = read_digits28()
   elif kind == 'tfds' and rest and rest.count(':') <= 1:
     arrays = read_tfds(rest.replace(':', '/'), data_dir)
   elif kind == 'npz' and rest:

@@ -6,7 +6,9 @@ an in-program augmentation of every minibatch, an in-program evaluation of the f
 own optimizer or initialisation. The engine trains every run that the work directory lacks, in chunks
 whose width (runs per compiled call) is chosen from the compiled program's own memory estimate, shards
 each chunk's run axis over every device, appends each finished run as one JSON line, reports progress
-with an ETA, and returns every record of the grid.
+with an ETA, and returns every record of the grid. Groups train costliest first (their multiply-adds),
+so that the first ETA is measured on the work that dominates the run; each record carries its
+`grid_index` (its position in the experiment's grid), and records come back in grid order.
 """
 
 import dataclasses
@@ -265,7 +267,7 @@ def run(groups: list[Group], workdir: str, config: dict, options: Options = Opti
     options: chunking, memory and evaluation settings.
 
   Returns:
-    Every record of the grid's runs, in the order of `results.jsonl`.
+    Every record of the grid's runs, in grid order.
 
   Raises:
     ValueError: for malformed groups, bad options or an unusable work directory, before anything
@@ -275,19 +277,22 @@ def run(groups: list[Group], workdir: str, config: dict, options: Options = Opti
   options.validate()
   validate(groups)
   config = json.loads(json.dumps(config))
-  wanted = {run_id(r) for g in groups for r in g.runs}
+  position = {run_id(r): i for i, r in enumerate(r for g in groups for r in g.runs)}
   with results.Workdir(workdir, config, overwrite=options.overwrite,
                        writer=jax.process_index() == 0) as work:
     done = {_recorded_id(r) for r in work.records()}
     pending = [(g, [r for r in g.runs if run_id(r) not in done]) for g in groups]
-    pending = [(g, runs) for g, runs in pending if runs]
-    total = len(wanted)
+    pending = sorted([(g, runs) for g, runs in pending if runs],
+                     key=lambda item: -len(item[1]) * cost_per_run(item[0]))
+    total = len(position)
     todo = sum(len(runs) for _, runs in pending)
     logging.info('%d runs, %d already recorded in %s, %d to train.', total, total - todo,
                  work.path, todo)
     if pending:
-      _train(pending, work, config, options, total, total - todo, writer=jax.process_index() == 0)
-    return [r for r in work.records() if _recorded_id(r) in wanted]
+      _train(pending, work, config, options, total, total - todo, position,
+             writer=jax.process_index() == 0)
+    mine = [r for r in work.records() if _recorded_id(r) in position]
+    return sorted(mine, key=lambda r: position[_recorded_id(r)])
 
 
 def _recorded_id(record: dict) -> tuple:
@@ -295,7 +300,7 @@ def _recorded_id(record: dict) -> tuple:
   return run_id({k: record[k] for k in record['identity']})
 
 
-def _train(pending, work, config, options, total, already, writer):
+def _train(pending, work, config, options, total, already, position, writer):
   mesh = sharding.run_mesh()
   tracker = progress.Tracker(total, already)
   for group, runs in pending:
@@ -324,7 +329,8 @@ def _train(pending, work, config, options, total, already, writer):
         share = (time.time() - tic) / len(chunk)
         for i, run_ in enumerate(chunk):
           record = make_record(run_, {k: v[i] for k, v in out.items()}, group.train,
-                               {**group_extra, 'group': group.name, 'wall_time_s': share})
+                               {**group_extra, 'group': group.name, 'wall_time_s': share,
+                                'grid_index': position[run_id(run_)]})
           if record['diverged']:
             logging.warning('Run %s diverged (a loss became NaN or infinite); it is recorded and '
                             'left out of the means.', run_)

@@ -321,3 +321,10 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
     f.flush()
     os.fsync(f.fileno())
   os.replace(f.name, path)
+
+
+def in_grid_order(records: list[dict]) -> list[dict]:
+  """Records sorted by `grid_index`, their run's position in the experiment's grid (the engine trains
+  the costliest groups first, so `results.jsonl` holds them in training order); records without one
+  follow in their recorded order."""
+  return sorted(records, key=lambda r: r.get('grid_index', math.inf))

@@ -26,6 +26,11 @@ def _demoted(markdown: str) -> str:
                    for line in markdown.splitlines())
 
 
+def _peak(run: dict) -> str:
+  """', peak memory X GB' where reproduce measured it (an older reproduce.json did not)."""
+  return f", peak memory {run['peak_rss_gb']:.1f} GB" if 'peak_rss_gb' in run else ''
+
+
 def caption(entry: catalogue.Entry, state: dict | None) -> str:
   """The line above a block's table: its command and, where reproduce ran it, its wall time."""
   run = (state or {}).get('entries', {}).get(entry.key)
@@ -34,7 +39,7 @@ def caption(entry: catalogue.Entry, state: dict | None) -> str:
   if run and run['status'] == 'done':
     machine = state.get('machine', {})
     day = datetime.datetime.fromisoformat(run['finished']).date().isoformat()
-    text += (f": {clock(run['wall_s'])} wall time in `launch.py --experiment=reproduce` "
+    text += (f": {clock(run['wall_s'])} wall time{_peak(run)} in `launch.py --experiment=reproduce` "
              f"({machine.get('cpus', '?')} CPU cores, {day})")
   return text + '.'
 
@@ -47,7 +52,7 @@ def _first_docstring_line(experiment: str, experiments_dir: pathlib.Path) -> str
 
 def index_table(entries, state: dict, experiments_dir: pathlib.Path) -> str:
   """Every entry: its command, what its experiment shows, and its wall time in the reproduction."""
-  lines = ['| key | command | what it shows | wall time |', '|---|---|---|---:|']
+  lines = ['| key | command | what it shows | wall time | peak memory |', '|---|---|---|---:|---:|']
   total, done = 0.0, 0
   for entry in entries:
     run = state.get('entries', {}).get(entry.key)
@@ -57,8 +62,9 @@ def index_table(entries, state: dict, experiments_dir: pathlib.Path) -> str:
       wall = clock(run['wall_s'])
     else:
       wall = run['status'] if run else 'not run'
+    peak = f"{run['peak_rss_gb']:.1f} GB" if run and 'peak_rss_gb' in run else '-'
     lines.append(f"| {entry.key} | `{catalogue.command(entry.experiment, flags)}` | "
-                 f"{_first_docstring_line(entry.experiment, experiments_dir)} | {wall} |")
+                 f"{_first_docstring_line(entry.experiment, experiments_dir)} | {wall} | {peak} |")
   machine = state.get('machine', {})
   lines += ['', f"Wall times of one `launch.py --experiment=reproduce` on {machine.get('cpus', '?')} "
             f"CPU cores ({machine.get('system', '?')} {machine.get('machine', '')}, Python "

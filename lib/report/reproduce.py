@@ -57,13 +57,15 @@ def _copy(stream, log: TextIO, out: TextIO) -> None:
     out.flush()
 
 
-def run_child(argv: list[str], log_path: pathlib.Path, out: TextIO) -> tuple[int, float, bool]:
+def run_child(argv: list[str], log_path: pathlib.Path,
+              out: TextIO) -> tuple[int, float, bool, float]:
   """Runs one entry's process to its end; SIGINT here is passed on to it once.
 
   The child has a process group of its own, so a Ctrl-C at the terminal reaches it once, from here.
 
   Returns:
-    `(exit status, wall seconds, whether SIGINT was requested)`.
+    `(exit status, wall seconds, whether SIGINT was requested, peak resident memory in GB)`: the
+    largest resident set of the child and of the processes it waited for (`os.wait4`).
   """
   tic = time.monotonic()
   with open(log_path, 'w', encoding='utf-8') as log, interrupt.catching_sigint():
@@ -74,11 +76,11 @@ def run_child(argv: list[str], log_path: pathlib.Path, out: TextIO) -> tuple[int
     forwarded = False
     try:
       while True:
-        try:
-          code = child.wait(timeout=POLL_S)
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+          code = child.returncode = os.waitstatus_to_exitcode(status)
           break
-        except subprocess.TimeoutExpired:
-          pass
+        time.sleep(POLL_S)
         if interrupt.requested() and not forwarded:
           child.send_signal(signal.SIGINT)
           forwarded = True
@@ -88,7 +90,7 @@ def run_child(argv: list[str], log_path: pathlib.Path, out: TextIO) -> tuple[int
       raise
     finally:
       copier.join()
-  return code, time.monotonic() - tic, forwarded
+  return code, time.monotonic() - tic, forwarded, usage.ru_maxrss / 2**20  # ru_maxrss: KiB
 
 
 @dataclasses.dataclass
@@ -137,7 +139,8 @@ def reproduce(entries: Sequence[catalogue.Entry], root: os.PathLike,
   Returns:
     The state written to reproduce.json: `{'machine', 'entries': {key: {'experiment', 'flags',
     'command', 'status' ('done', 'failed' or 'interrupted'), 'returncode', 'wall_s' (over the
-    attempts since the work directory was created), 'attempts', 'started', 'finished', 'log'}}}`.
+    attempts since the work directory was created), 'attempts', 'started', 'finished', 'log',
+    'peak_rss_gb' (the most resident memory of its process and the processes it started)}}}`.
 
   Raises:
     interrupt.Interrupted: SIGINT arrived; the running entry was stopped and recorded.
@@ -171,7 +174,7 @@ def reproduce(entries: Sequence[catalogue.Entry], root: os.PathLike,
                            and (root / entry.key).is_dir()) else None
     started = _now()
     log = root / LOG_DIR / f'{entry.key}.log'
-    code, seconds, stopped = run_child(
+    code, seconds, stopped, peak_gb = run_child(
         [python, str(launcher), f'--experiment={entry.experiment}', f'--workdir={root / entry.key}',
          *flags], log, out)
     status = 'done' if code == 0 else 'interrupted' if stopped or code == 130 else 'failed'
@@ -179,7 +182,8 @@ def reproduce(entries: Sequence[catalogue.Entry], root: os.PathLike,
         'experiment': entry.experiment, 'flags': flags, 'command': command_line(entry, root, flags),
         'status': status, 'returncode': code, 'started': resumed['started'] if resumed else started,
         'finished': _now(), 'wall_s': seconds + (resumed['wall_s'] if resumed else 0.0),
-        'attempts': 1 + (resumed['attempts'] if resumed else 0), 'log': str(log.relative_to(root))}
+        'attempts': 1 + (resumed['attempts'] if resumed else 0), 'log': str(log.relative_to(root)),
+        'peak_rss_gb': max(peak_gb, resumed.get('peak_rss_gb', 0.0) if resumed else 0.0)}
     _save(root, state)
     plan.measured.append(seconds)
     if status == 'interrupted':

@@ -61,7 +61,8 @@ def read_json(workdir: pathlib.Path, name: str) -> Any:
 
 
 def read_records(workdir: pathlib.Path) -> list[dict]:
-  """Every finished run of a work directory (`results.Workdir.records`, read-only, no lock).
+  """Every finished run of a work directory in grid order (`results.in_grid_order`; read-only, no
+  lock).
 
   Raises:
     MissingData: no config.json or results.jsonl, or no record in it.
@@ -69,7 +70,7 @@ def read_records(workdir: pathlib.Path) -> list[dict]:
   config = read_json(workdir, results.CONFIG_FILE)
   require(workdir, results.RESULTS_FILE)
   with results.Workdir(workdir, config, writer=False) as work:
-    records = work.records()
+    records = results.in_grid_order(work.records())
   if not records:
     raise MissingData(workdir, [f'record in {results.RESULTS_FILE}'])
   return records

@@ -13,6 +13,7 @@ from lib.analysis import shift_eval
 from lib.core import counting, models
 from lib.data import shift_grid
 from lib.engine import experiment, grids, results, training
+from lib.report import section
 
 TINY = training.TrainConfig(steps=4, eval_every=2, batch_size=8)
 
@@ -96,6 +97,21 @@ def test_records_every_run_and_resumes_after_a_kill(small_data, tmp_path, monkey
                                                             group.data['x_train'].shape[1:])
   assert all(m.split(': ')[1] in ('dense', 'slices', 'gather', 'chunks') for m in prov['contraction'])
   assert experiment.run([group], workdir, {'a': 1}) == records  # nothing left to train
+
+
+def test_costliest_group_trains_first_and_records_come_back_in_grid_order(small_data, tmp_path):
+  cheap = _group(small_data, sizes=(10,), seeds=(0,))
+  costly = _group(small_data, name='cnn', arch='mnist1d_cnn', sizes=(10,), seeds=(0, 1))
+  assert experiment.cost_per_run(costly) > experiment.cost_per_run(cheap)
+  records = experiment.run([cheap, costly], tmp_path / 'w', {})
+  grid = [(r['arch'], r['seed']) for g in (cheap, costly) for r in g.runs]
+  assert [(r['arch'], r['seed']) for r in records] == grid
+  assert [r['grid_index'] for r in records] == [0, 1, 2]
+  with results.Workdir(tmp_path / 'w', {}, writer=False) as work:
+    trained = work.records()
+  assert [r['arch'] for r in trained] == ['cnn', 'cnn', 'fc']
+  assert results.in_grid_order(trained) == records
+  assert section.read_records(tmp_path / 'w') == records
 
 
 def test_chunking_does_not_change_results(small_data, tmp_path):

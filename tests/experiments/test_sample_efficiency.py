@@ -8,6 +8,7 @@ from absl import flags
 from absl.testing import flagsaver
 
 from experiments import sample_efficiency, sweep_flags
+from lib.engine import protocols
 
 FLAGS = flags.FLAGS
 
@@ -84,7 +85,7 @@ def test_image_dataset_runs_the_image_models(tmp_path):
 
 def test_cnn_gap_trains_longer_on_images_unless_steps_are_given():
   with flagsaver.flagsaver(dataset='digits'):
-    assert sweep_flags.train_config('cnn_gap').steps == 4500
+    assert sweep_flags.train_config('cnn_gap').steps == protocols.IMAGE_STEPS['cnn_gap'] > FLAGS.steps
     assert sweep_flags.train_config('cnn').steps == FLAGS.steps
   with flagsaver.flagsaver(dataset='digits', steps=7, eval_every=7):
     assert sweep_flags.train_config('cnn_gap').steps == 7

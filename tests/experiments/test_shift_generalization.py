@@ -57,8 +57,8 @@ def test_tiny_run_writes_every_file_and_resumes(tmp_path):
     assert (workdir / name).stat().st_size > 0, name
   lines = (workdir / 'results.jsonl').read_text().splitlines()
   assert len(lines) == 3
-  record = json.loads(lines[0])
-  assert record['arch'] == 'fc' and record['n'] == 40
+  record = next(r for r in map(json.loads, lines) if r['arch'] == 'fc')
+  assert record['n'] == 40
   assert len(record['accuracy_per_shift']) == 25
   assert 0 <= record['consistency'] <= 1
   assert launch('shift_generalization', *flags).returncode == 0

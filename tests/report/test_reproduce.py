@@ -22,6 +22,7 @@ print('fake', args['experiment'], flush=True)
 if 'fail_once' in args and not (workdir / 'failed_once').exists():
   (workdir / 'failed_once').touch()
   sys.exit(1)
+held = b'x' * (int(args.get('hold_mb', 0)) * 2**20)  # resident: every page written
 try:
   if 'sleep' in args:
     (workdir / 'started').touch()
@@ -64,6 +65,13 @@ def test_records_every_entry_goes_on_after_a_failure_and_resumes(tmp_path, capsy
   assert again['flaky']['wall_s'] > runs['flaky']['wall_s']  # over both attempts
   assert again['broken']['status'] == 'failed' and again['broken']['attempts'] == 2
   assert 'first: done' in capsys.readouterr().out
+
+
+def test_records_the_peak_memory_of_each_entry(tmp_path):
+  entries = [Entry('small', 'alpha'), Entry('large', 'beta', ('--hold_mb=300',))]
+  runs = reproduce.reproduce(entries, tmp_path / 'root', launcher=_launcher(tmp_path))['entries']
+  assert 0 < runs['small']['peak_rss_gb'] < 0.2
+  assert 0.3 < runs['large']['peak_rss_gb'] < runs['small']['peak_rss_gb'] + 0.4
 
 
 def test_overrides_are_appended_and_parsed():
