@@ -4,7 +4,9 @@ The cost of a run is its multiply-adds (the model's factored MACs per example, t
 forward and backward pass, times the examples it trains on and evaluates). The tracker measures seconds
 per unit of cost while chunks train (from the training program's progress callbacks, compile time
 excluded, which it measures apart), and estimates the rest from the rate of the same group where one was
-measured, else from the rate of everything trained so far.
+measured, else from the rate of everything trained so far. Before any chunk has finished, the rate is
+that of the running chunk since its first progress callback, so that the first steps (data transfer,
+warm-up) do not set it.
 """
 
 import dataclasses
@@ -58,7 +60,8 @@ class Tracker:
 
   def start_chunk(self, group: str, label: str, runs: int) -> None:
     """A chunk of `runs` runs of `group` starts; `label` names it in progress lines."""
-    self._chunk = {'group': group, 'label': label, 'runs': runs, 'tic': time.time(), 'steps': 0}
+    self._chunk = {'group': group, 'label': label, 'runs': runs, 'tic': time.time(), 'steps': 0,
+                   'first': None}
 
   def steps_done(self, steps: int) -> None:
     """Progress callback: the running chunk's runs have done `steps` steps each."""
@@ -67,6 +70,8 @@ class Tracker:
       return
     chunk['steps'] = steps
     now = time.time()
+    if chunk['first'] is None:
+      chunk['first'] = (now, steps)
     if now - self._last_line >= self._every:
       group = self._groups[chunk['group']]
       self._line(f"{chunk['label']}: step {steps}/{group.steps}", now)
@@ -94,10 +99,11 @@ class Tracker:
     left = 0.0
     for name, group in self._groups.items():
       rate = self._rate(group)
-      if rate is None and chunk is not None and chunk['steps']:
+      if rate is None and chunk is not None and chunk['first'] and chunk['steps'] > chunk['first'][1]:
         current = self._groups[chunk['group']]
-        elapsed = time.time() - chunk['tic']
-        rate = elapsed / (chunk['runs'] * current.cost_per_run * chunk['steps'] / current.steps)
+        since, first_steps = chunk['first']
+        rate = (time.time() - since) / (
+            chunk['runs'] * current.cost_per_run * (chunk['steps'] - first_steps) / current.steps)
       if rate is None:
         return None
       remaining = (group.runs - group.done) * group.cost_per_run
