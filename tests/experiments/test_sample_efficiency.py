@@ -68,8 +68,15 @@ def test_existing_workdir_of_other_config_refused(tmp_path):
 def test_grid_sizes_above_the_training_set_become_its_size():
   with flagsaver.flagsaver(dataset='digits'):
     archs, sizes, seeds = sample_efficiency.grid_from_flags(num_train=1347)
-  assert sizes == (50, 100, 200, 500, 1000, 1347) and seeds == (0, 1, 2)
+  assert sizes == (100, 1000, 1347) and seeds == (0, 1)
   assert archs == ('fc', 'lcn', 'cnn', 'cnn_gap')
+  with flagsaver.flagsaver(dataset='digits', grid='full'):
+    _, sizes, seeds = sample_efficiency.grid_from_flags(num_train=1347)
+  assert sizes == (50, 100, 200, 500, 1000, 1347) and len(seeds) == 5
+  with flagsaver.flagsaver(dataset='mnist1d'):
+    archs, sizes, seeds = sample_efficiency.grid_from_flags(num_train=4000)
+  assert sizes == (50, 100, 200, 500, 1000, 4000) and seeds == (0, 1, 2)
+  assert archs == ('fc', 'lcn', 'cnn')
 
 
 def test_image_dataset_runs_the_image_models(tmp_path):
@@ -85,7 +92,8 @@ def test_image_dataset_runs_the_image_models(tmp_path):
 
 def test_cnn_gap_trains_longer_on_images_unless_steps_are_given():
   with flagsaver.flagsaver(dataset='digits'):
-    assert sweep_flags.train_config('cnn_gap').steps == protocols.IMAGE_STEPS['cnn_gap'] > FLAGS.steps
+    assert sweep_flags.train_config('cnn_gap').steps == protocols.IMAGE_STEPS['cnn_gap']
+    assert protocols.IMAGE_STEPS['cnn_gap'] > protocols.IMAGE_TRAIN.steps
     assert sweep_flags.train_config('cnn').steps == FLAGS.steps
   with flagsaver.flagsaver(dataset='digits', steps=7, eval_every=7):
     assert sweep_flags.train_config('cnn_gap').steps == 7
