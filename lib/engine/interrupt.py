@@ -1,9 +1,10 @@
 """Ctrl-C during a long compiled call: stop soon, keep what is finished, say how to resume.
 
 A SIGINT handler only sets a flag. `check()`, called from the training program's progress callback,
-raises `Interrupted` on the host, which aborts the running XLA computation at its next progress block;
-the engine then reports the runs already recorded and re-raises `Interrupted`, which `launch.py` turns
-into one line and exit status 130.
+raises `Interrupted` on the host, which fails the running XLA computation (on jax 0.10.2's CPU backend
+the error surfaces only when the compiled call ends, so a long chunk runs on to its end first); the
+engine then reports the runs already recorded and re-raises `Interrupted`, which `launch.py` turns into
+one line and exit status 130.
 
 Python runs signal handlers only on the main thread, between bytecodes, and the main thread is blocked
 inside the compiled call while the callback runs on another thread. So the signal is also noticed
