@@ -66,7 +66,8 @@ def index_table(entries, state: dict, experiments_dir: pathlib.Path) -> str:
     lines.append(f"| {entry.key} | `{catalogue.command(entry.experiment, flags)}` | "
                  f"{_first_docstring_line(entry.experiment, experiments_dir)} | {wall} | {peak} |")
   machine = state.get('machine', {})
-  lines += ['', f"Wall times of one `launch.py --experiment=reproduce` on {machine.get('cpus', '?')} "
+  lines += ['', f"Wall times in `launch.py --experiment=reproduce` (an entry run again or resumed later "
+            f"keeps its own date: see its block) on {machine.get('cpus', '?')} "
             f"CPU cores ({machine.get('system', '?')} {machine.get('machine', '')}, Python "
             f"{machine.get('python', '?')}): {clock(total)} for the {done} entries done."]
   return '\n'.join(lines) + '\n'
