@@ -8,7 +8,7 @@ from lib.data import Dataset, load_dataset
 
 @pytest.mark.parametrize('spec', ['mnist', 'mnist1d:x', 'tfds', 'tfds:', 'tfds:a:b:c', 'npz:', 'csv:f'])
 def test_unknown_spec_names_it_and_lists_the_kinds(spec):
-  with pytest.raises(ValueError, match=f"spec='{spec}'.*mnist1d, digits, tfds:NAME"):
+  with pytest.raises(ValueError, match=f"spec='{spec}'.*mnist1d, digits, digits28, tfds:NAME"):
     load_dataset(spec)
 
 
