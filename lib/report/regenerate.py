@@ -28,7 +28,7 @@ def _demoted(markdown: str) -> str:
 
 def _peak(run: dict) -> str:
   """', peak memory X GB' where reproduce measured it (an older reproduce.json did not)."""
-  return f", peak memory {run['peak_rss_gb']:.1f} GB" if 'peak_rss_gb' in run else ''
+  return f", peak memory {run['peak_rss_gb']:.1f} GB" if run.get('peak_rss_gb') is not None else ''
 
 
 def caption(entry: catalogue.Entry, state: dict | None) -> str:
@@ -62,7 +62,7 @@ def index_table(entries, state: dict, experiments_dir: pathlib.Path) -> str:
       wall = clock(run['wall_s'])
     else:
       wall = run['status'] if run else 'not run'
-    peak = f"{run['peak_rss_gb']:.1f} GB" if run and 'peak_rss_gb' in run else '-'
+    peak = f"{run['peak_rss_gb']:.1f} GB" if run and run.get('peak_rss_gb') is not None else '-'
     lines.append(f"| {entry.key} | `{catalogue.command(entry.experiment, flags)}` | "
                  f"{_first_docstring_line(entry.experiment, experiments_dir)} | {wall} | {peak} |")
   machine = state.get('machine', {})

@@ -27,6 +27,7 @@ from typing import Sequence, TextIO
 
 from lib.engine import interrupt, results
 from lib.report import catalogue
+from lib.report.memory import TreeMemory
 from lib.report.state import REPOSITORY, STATE_FILE, clock, read_state
 
 LOG_DIR = 'logs'
@@ -58,14 +59,15 @@ def _copy(stream, log: TextIO, out: TextIO) -> None:
 
 
 def run_child(argv: list[str], log_path: pathlib.Path,
-              out: TextIO) -> tuple[int, float, bool, float]:
+              out: TextIO) -> tuple[int, float, bool, float | None]:
   """Runs one entry's process to its end; SIGINT here is passed on to it once.
 
   The child has a process group of its own, so a Ctrl-C at the terminal reaches it once, from here.
 
   Returns:
-    `(exit status, wall seconds, whether SIGINT was requested, peak resident memory in GB)`: the
-    largest resident set of the child and of the processes it waited for (`os.wait4`).
+    `(exit status, wall seconds, whether SIGINT was requested, peak resident memory in GB or None)`:
+    the largest total resident set of the child and its descendants, sampled every POLL_S seconds
+    (`lib.report.memory`; None where /proc is not available).
   """
   tic = time.monotonic()
   with open(log_path, 'w', encoding='utf-8') as log, interrupt.catching_sigint():
@@ -73,14 +75,15 @@ def run_child(argv: list[str], log_path: pathlib.Path,
                              stderr=subprocess.STDOUT, text=True, process_group=0)
     copier = threading.Thread(target=_copy, args=(child.stdout, log, out), daemon=True)
     copier.start()
-    forwarded = False
+    forwarded, memory = False, TreeMemory(child.pid)
     try:
       while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if pid:
-          code = child.returncode = os.waitstatus_to_exitcode(status)
+        memory.sample()
+        try:
+          code = child.wait(timeout=POLL_S)
           break
-        time.sleep(POLL_S)
+        except subprocess.TimeoutExpired:
+          pass
         if interrupt.requested() and not forwarded:
           child.send_signal(signal.SIGINT)
           forwarded = True
@@ -90,7 +93,12 @@ def run_child(argv: list[str], log_path: pathlib.Path,
       raise
     finally:
       copier.join()
-  return code, time.monotonic() - tic, forwarded, usage.ru_maxrss / 2**20  # ru_maxrss: KiB
+  peak = None if memory.peak_bytes is None else memory.peak_bytes / 2**30
+  return code, time.monotonic() - tic, forwarded, peak
+
+
+def _larger(a: float | None, b: float | None) -> float | None:
+  return None if a is None and b is None else max(x for x in (a, b) if x is not None)
 
 
 @dataclasses.dataclass
@@ -140,7 +148,7 @@ def reproduce(entries: Sequence[catalogue.Entry], root: os.PathLike,
     The state written to reproduce.json: `{'machine', 'entries': {key: {'experiment', 'flags',
     'command', 'status' ('done', 'failed' or 'interrupted'), 'returncode', 'wall_s' (over the
     attempts since the work directory was created), 'attempts', 'started', 'finished', 'log',
-    'peak_rss_gb' (the most resident memory of its process and the processes it started)}}}`.
+    'peak_rss_gb' (the most resident memory of its process tree, sampled; None off Linux)}}}`.
 
   Raises:
     interrupt.Interrupted: SIGINT arrived; the running entry was stopped and recorded.
@@ -183,7 +191,7 @@ def reproduce(entries: Sequence[catalogue.Entry], root: os.PathLike,
         'status': status, 'returncode': code, 'started': resumed['started'] if resumed else started,
         'finished': _now(), 'wall_s': seconds + (resumed['wall_s'] if resumed else 0.0),
         'attempts': 1 + (resumed['attempts'] if resumed else 0), 'log': str(log.relative_to(root)),
-        'peak_rss_gb': max(peak_gb, resumed.get('peak_rss_gb', 0.0) if resumed else 0.0)}
+        'peak_rss_gb': _larger(peak_gb, resumed.get('peak_rss_gb') if resumed else None)}
     _save(root, state)
     plan.measured.append(seconds)
     if status == 'interrupted':

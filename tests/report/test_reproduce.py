@@ -23,6 +23,10 @@ if 'fail_once' in args and not (workdir / 'failed_once').exists():
   (workdir / 'failed_once').touch()
   sys.exit(1)
 held = b'x' * (int(args.get('hold_mb', 0)) * 2**20)  # resident: every page written
+if 'child_mb' in args:  # a grandchild holds the memory (as scale's per-row processes do)
+  import subprocess
+  subprocess.run([sys.executable, '-c', f"import time; x = b'x' * ({args['child_mb']} * 2**20); "
+                  "time.sleep(1.5)"], check=True)
 try:
   if 'sleep' in args:
     (workdir / 'started').touch()
@@ -68,10 +72,12 @@ def test_records_every_entry_goes_on_after_a_failure_and_resumes(tmp_path, capsy
 
 
 def test_records_the_peak_memory_of_each_entry(tmp_path):
-  entries = [Entry('small', 'alpha'), Entry('large', 'beta', ('--hold_mb=300',))]
+  entries = [Entry('small', 'alpha'), Entry('large', 'beta', ('--hold_mb=300',)),
+             Entry('grandchild', 'gamma', ('--child_mb=300',))]
   runs = reproduce.reproduce(entries, tmp_path / 'root', launcher=_launcher(tmp_path))['entries']
-  assert 0 < runs['small']['peak_rss_gb'] < 0.2
-  assert 0.3 < runs['large']['peak_rss_gb'] < runs['small']['peak_rss_gb'] + 0.4
+  assert 0 < runs['small']['peak_rss_gb'] < 0.2  # not the test process's own memory
+  for key in ('large', 'grandchild'):
+    assert 0.3 < runs[key]['peak_rss_gb'] < runs['small']['peak_rss_gb'] + 0.4, key
 
 
 def test_overrides_are_appended_and_parsed():
