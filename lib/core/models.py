@@ -102,11 +102,11 @@ def image_cnn_gap(num_classes: int = 10, **kwargs) -> layers.Layer:
   """Four 3x3 SAME convolutions of 32 channels with strides 2, 2, 1, 1, ReLU, global average pool +
   dense.
 
-  The pooled readout makes the logits invariant to shifts by multiples of the total stride (4) and,
-  through the stride-1 layers and the pooling, close to invariant to the others (strides alias,
-  Zhang 2019). Four layers see 23x23 pixels, enough for an MNIST digit (three stride-1 layers see
-  7x7 and stay near 50% train accuracy on 28x28 digits); the early strides keep its cost near half
-  of 'cnn''s per example.
+  The pooled readout makes the logits invariant to shifts by multiples of the total stride (4) and only
+  approximately to the others: strides alias (Zhang 2019; README's shift table measures it). Four
+  layers see 23x23 pixels, enough for an MNIST digit (three stride-1 layers see 7x7 and stay near 50%
+  train accuracy on 28x28 digits); the early strides keep its cost per example at half the flatten
+  CNN's.
   """
   return build('cnn', num_classes=num_classes, depth=4, width=32, kernel_size=3,
                strides=[2, 2, 1, 1], readout='gap', **kwargs)
