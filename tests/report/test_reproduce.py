@@ -72,7 +72,8 @@ def test_records_every_entry_goes_on_after_a_failure_and_resumes(tmp_path, capsy
 
 
 def test_records_the_peak_memory_of_each_entry(tmp_path):
-  entries = [Entry('small', 'alpha'), Entry('large', 'beta', ('--hold_mb=300',)),
+  # Each holds its memory for a second: the tree is sampled every reproduce.POLL_S seconds.
+  entries = [Entry('small', 'alpha'), Entry('large', 'beta', ('--hold_mb=300', '--sleep=1')),
              Entry('grandchild', 'gamma', ('--child_mb=300',))]
   runs = reproduce.reproduce(entries, tmp_path / 'root', launcher=_launcher(tmp_path))['entries']
   assert 0 < runs['small']['peak_rss_gb'] < 0.2  # not the test process's own memory
