@@ -77,6 +77,8 @@ def define_dataset(default: str, help_text: str = '') -> None:
   note = f' (default: the protocol of --dataset={dataset})'
   flags.DEFINE_enum('optimizer', base.optimizer, training.OPTIMIZERS, 'The optimizer' + note)
   flags.DEFINE_float('learning_rate', base.learning_rate, 'Learning rate' + note)
+  flags.DEFINE_enum('schedule', base.schedule, training.SCHEDULES, 'The learning rate over a run: '
+                    'constant, or cosine decay to 0 at the last step' + note)
   flags.DEFINE_integer('batch_size', base.batch_size, 'Examples per step, sampled with replacement '
                        'from the run\'s subset' + note, lower_bound=1)
   longer = '' if protocols.is_paper(dataset) else ''.join(
@@ -108,7 +110,8 @@ def train_config(arch: str | None = None, **overrides) -> training.TrainConfig:
   given = lambda name: (FLAGS[name].present or FLAGS[name].value != FLAGS[name].default
                        or own == protocols.train_defaults(FLAGS.dataset))
   config = training.TrainConfig(
-      optimizer=FLAGS.optimizer, learning_rate=FLAGS.learning_rate, batch_size=FLAGS.batch_size,
+      optimizer=FLAGS.optimizer, learning_rate=FLAGS.learning_rate, schedule=FLAGS.schedule,
+      batch_size=FLAGS.batch_size,
       steps=FLAGS.steps if given('steps') else own.steps, weight_decay=FLAGS.weight_decay,
       eval_every=FLAGS.eval_every if given('eval_every') else own.eval_every)
   config = training.TrainConfig(**{**vars(config), **overrides})

@@ -84,9 +84,9 @@ def mnist1d_mlp(num_classes: int = 10, hidden: int = 100, **kwargs) -> layers.La
       layers.Dense(num_classes, **kwargs))
 
 
-def image_fc(num_classes: int = 10, **kwargs) -> layers.Layer:
-  """An MLP for any grid: flatten, two dense hidden layers of 128, ReLU, dense readout."""
-  return build('fc', num_classes=num_classes, depth=2, width=128, **kwargs)
+def image_fc(num_classes: int = 10, width: int = 128, **kwargs) -> layers.Layer:
+  """An MLP for any grid: flatten, two dense hidden layers of `width` units, ReLU, dense readout."""
+  return build('fc', num_classes=num_classes, depth=2, width=width, **kwargs)
 
 
 def image_local(family: str, num_classes: int = 10, **kwargs) -> layers.Layer:

@@ -25,6 +25,7 @@ import optax
 from lib.core.layers import Layer
 
 OPTIMIZERS = ('adam', 'adamw', 'sgd')
+SCHEDULES = ('constant', 'cosine')
 METRICS = ('train_loss', 'train_accuracy', 'test_loss', 'test_accuracy')
 
 
@@ -39,6 +40,8 @@ class TrainConfig:
     steps: optimizer steps, positive.
     weight_decay: adamw's decoupled decay; for adam and sgd an L2 term added to the gradient.
     eval_every: steps between evaluation points; must divide `steps`.
+    schedule: the learning rate over the run: 'constant', or 'cosine' (from `learning_rate` down to 0
+      at the last step, optax.cosine_decay_schedule).
   """
   optimizer: str = 'adam'
   learning_rate: float = 1e-2
@@ -46,11 +49,14 @@ class TrainConfig:
   steps: int = 6000
   weight_decay: float = 0.0
   eval_every: int = 500
+  schedule: str = 'constant'
 
   def validate(self) -> None:
     """Raises ValueError naming the field and value that is out of range."""
     if self.optimizer not in OPTIMIZERS:
       raise ValueError(f'optimizer={self.optimizer!r}: expected one of {OPTIMIZERS}')
+    if self.schedule not in SCHEDULES:
+      raise ValueError(f'schedule={self.schedule!r}: expected one of {SCHEDULES}')
     for name in ('learning_rate', 'batch_size', 'steps', 'eval_every'):
       value = getattr(self, name)
       if not value > 0:
@@ -78,12 +84,15 @@ class TrainConfig:
 
 def make_optimizer(config: TrainConfig) -> optax.GradientTransformation:
   """The optax optimizer that `config` names."""
+  rate = config.learning_rate
+  if config.schedule == 'cosine':
+    rate = optax.cosine_decay_schedule(config.learning_rate, config.steps)
   if config.optimizer == 'adamw':
-    return optax.adamw(config.learning_rate, weight_decay=config.weight_decay)
+    return optax.adamw(rate, weight_decay=config.weight_decay)
   base = optax.adam if config.optimizer == 'adam' else optax.sgd
   if config.weight_decay:
-    return optax.chain(optax.add_decayed_weights(config.weight_decay), base(config.learning_rate))
-  return base(config.learning_rate)
+    return optax.chain(optax.add_decayed_weights(config.weight_decay), base(rate))
+  return base(rate)
 
 
 def identity_tag(name: str) -> int:

@@ -26,7 +26,8 @@ def _train_many(data, seeds, ns, config=TINY, arch='mnist1d_mlp'):
 
 @pytest.mark.parametrize('field, value', [
     ('optimizer', 'lbfgs'), ('learning_rate', 0.0), ('learning_rate', -1e-3), ('batch_size', 0),
-    ('steps', 0), ('steps', -5), ('eval_every', 0), ('eval_every', 4), ('weight_decay', -0.1)])
+    ('steps', 0), ('steps', -5), ('eval_every', 0), ('eval_every', 4), ('weight_decay', -0.1),
+    ('schedule', 'linear')])
 def test_invalid_config_names_field_and_value(field, value):
   config = training.TrainConfig(**{**vars(TINY), field: value})
   with pytest.raises(ValueError, match=f'{field}={value!r}'):
@@ -41,6 +42,18 @@ def test_each_optimizer_builds(optimizer, weight_decay):
   opt = training.make_optimizer(config)
   updates, _ = opt.update(params, opt.init(params), params)
   chex.assert_trees_all_equal_shapes(updates, params)
+
+
+def test_cosine_schedule_decays_the_step_to_zero_over_the_run():
+  config = training.TrainConfig(optimizer='sgd', learning_rate=0.5, steps=4, schedule='cosine')
+  opt = training.make_optimizer(config)
+  params, grads = {'w': np.zeros(1, np.float32)}, {'w': np.ones(1, np.float32)}
+  state, rates = opt.init(params), []
+  for _ in range(config.steps + 1):
+    updates, state = opt.update(grads, state, params)
+    rates.append(-float(updates['w'][0]))
+  expected = [0.5 * 0.5 * (1 + np.cos(np.pi * t / 4)) for t in range(4)] + [0.0]
+  np.testing.assert_allclose(rates, expected, atol=1e-7)
 
 
 def test_metrics_shapes_and_ranges(small_data):

@@ -3,6 +3,7 @@
 import json
 import pathlib
 
+import jax
 import pytest
 from absl import flags
 from absl.testing import flagsaver
@@ -97,3 +98,13 @@ def test_cnn_gap_trains_longer_on_images_unless_steps_are_given():
     assert sweep_flags.train_config('cnn').steps == FLAGS.steps
   with flagsaver.flagsaver(dataset='digits', steps=7, eval_every=7):
     assert sweep_flags.train_config('cnn_gap').steps == 7
+
+
+def test_image_protocol_decays_its_rate_and_widens_its_fc():
+  assert protocols.train_defaults('digits').schedule == 'cosine'
+  assert protocols.train_defaults('mnist1d').schedule == 'constant'  # the paper's protocol
+  kernels = lambda dataset: [leaf.shape for leaf in jax.tree.leaves(protocols.model(
+      'fc', dataset, 10).init(jax.random.PRNGKey(0), (1, 64, 1))[1]) if leaf.ndim == 2]
+  width = protocols.IMAGE_FC_WIDTH
+  assert kernels('digits') == [(64, width), (width, width), (width, 10)]
+  assert kernels('mnist1d')[0] == (64, 100)  # the paper's MLP
