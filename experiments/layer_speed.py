@@ -36,8 +36,8 @@ SCALES = {
     'mnist': (128, (28, 28), 16, 32, 3),
     'mnist1d': (100, (40,), 25, 25, 3),
 }
-# 'chunks' differs from 'slices' for tied patterns only.
-FACTORED = {'conv': ('gather', 'slices', 'chunks'), 'lcn': ('gather', 'slices')}
+# 'xla' is for tied patterns only (on an untied one it runs 'slices').
+FACTORED = {'conv': ('gather', 'slices', 'chunks', 'xla'), 'lcn': ('gather', 'slices', 'chunks')}
 MATMUL_SIZE = 2048
 MATMUL = f'{MATMUL_SIZE}^3 float32 matmul'
 

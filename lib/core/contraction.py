@@ -6,19 +6,37 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
 - materialized: build W, shape `[N_in * C_in, N_out * C_out]`, then one matmul: the vanilla network.
 - factored: never build W. Every output position reads its k inputs (its patch,
   `[batch, N_out, k * C_in]`), then one contraction with the blocks over taps and channels: tied, a
-  matmul with `[k * C_in, C_out]`; untied, 'bqK,qKo->bqo' with `[N_out, k * C_in, C_out]`. Three ways
-  to read the patches, the same numbers:
-    'gather'  through the pattern's static index table (any pattern);
-    'slices'  one strided slice of the zero-padded grid per tap (window patterns; no gather, so
-              friendly to TPUs, and the faster one on CPU: see experiments/layer_speed.py).
-    'chunks'  tied patterns only: 'slices' on chunks of the batch whose patches are recomputed in the
-              backward pass, once the patches would outgrow a core's cache.
-  A fully connected pattern is always one plain matmul. 'auto' (`resolve_method`) picks what
-  experiments/layer_speed.py measured: on CPU 'chunks' for tied patterns and 'slices' for untied ones;
-  elsewhere (GPU, TPU: no timing measured yet) the gather-free 'slices'.
+  matmul with `[k * C_in, C_out]`; untied, 'bqK,qKo->bqo' with `[N_out, k * C_in, C_out]`. Four ways
+  to run it, the same numbers:
+    'gather'  the patches through the pattern's static index table (any pattern);
+    'slices'  the patches as one strided slice of the zero-padded grid per tap (window patterns; no
+              gather, so friendly to TPUs);
+    'chunks'  'slices' in cache-sized chunks. Tied: chunks of the batch whose patches the backward
+              pass recomputes, once the patches would outgrow CHUNK_ABOVE_BYTES. Untied: chunks of
+              the first output axis in the layout `[*grid, C, batch]`, both passes written out
+              (`jax.custom_vjp`): per chunk one batched GEMM over its positions for the output, one
+              for the weight gradient, and the input gradient's taps added into place (no scatter);
+    'xla'     tied (untied: 'slices'): XLA's own convolution for the output and, at stride 1, for the input
+              gradient (the same convolution of the cotangent with flipped taps and swapped
+              channels, in canonical layouts: the form XLA keeps fast inside loops; jax's own
+              transpose of a convolution leaves XLA's fast path inside `lax.scan`), the weight
+              gradient as patches^T @ cotangent per chunk. Under `vmap` (per-run parameters, where
+              XLA would run a grouped convolution, slow on CPU) it runs 'chunks' instead.
+  The `custom_vjp` methods (untied 'chunks', 'xla') support reverse mode only; 'gather' and 'slices'
+  any transformation. A fully connected pattern is always one plain matmul.
+
+'auto' (`resolve_method`) picks what experiments/layer_speed.py and probes of it measured on a
+2-core CPU (jax 0.10.2; batch 128, 28x28, 16 -> 32 channels, 3x3 SAME; forward + both gradients;
+ratios in one process, interleaved rounds, on a shared machine: +-15%):
+
+  pattern  platform  auto      against the previous auto               single call  in lax.scan  vmap, 6 runs
+  tied     CPU       'xla'     'chunks' (0.05-0.1x of a per-step lax)  0.7x         0.65x        1.0x ('chunks')
+  untied   CPU       'chunks'  'slices' (position-major, one pass)     0.8x         1.0x         0.85x
+  any      GPU, TPU  'slices'  not measured here: the gather-free path
 """
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -28,8 +46,9 @@ from jax import lax
 from lib.core.patterns import Pattern, Sharing, Window
 
 FORMS = ('factored', 'materialized')
-METHODS = ('auto', 'gather', 'slices', 'chunks')
-# 'chunks' runs in one pass up to CHUNK_ABOVE_BYTES of patches, else in chunks of about CHUNK_BYTES.
+METHODS = ('auto', 'gather', 'slices', 'chunks', 'xla')
+# Tied 'chunks' runs in one pass up to CHUNK_ABOVE_BYTES of patches, else in chunks of about
+# CHUNK_BYTES; untied 'chunks' and the weight gradient of 'xla' always work in chunks of about CHUNK_BYTES.
 CHUNK_ABOVE_BYTES = 8 * 2**20
 CHUNK_BYTES = 2**20
 
@@ -79,8 +98,8 @@ def _patches_by_gather(pattern: Pattern, x):
   return patches.reshape(x.shape[0] * pattern.n_out, -1)
 
 
-def _window_taps(window: Window, padded, out_grid, first_axis: int):
-  """The taps of a zero-padded grid, one strided slice per tap, concatenated on the last axis.
+def _window_taps(window: Window, padded, out_grid, first_axis: int, channel_axis: int = -1):
+  """The taps of a zero-padded grid, one strided slice per tap, concatenated on the channel axis.
 
   Args:
     window: the window geometry.
@@ -88,9 +107,10 @@ def _window_taps(window: Window, padded, out_grid, first_axis: int):
       axis holds the channels.
     out_grid: the output grid (or, for a chunk, the part of it the chunk computes).
     first_axis: where the grid axes start.
+    channel_axis: the axis that holds the channels.
 
   Returns:
-    `padded` with its grid axes replaced by `out_grid` and k * C on the last axis, tap-major.
+    `padded` with its grid axes replaced by `out_grid` and k * C on the channel axis, tap-major.
   """
   taps = []
   for offset in np.ndindex(*window.kernel):
@@ -99,7 +119,7 @@ def _window_taps(window: Window, padded, out_grid, first_axis: int):
                                         first_axis):
       start[axis], limit[axis], step[axis] = o * d, o * d + (n - 1) * s + 1, s
     taps.append(lax.slice(padded, start, limit, step))
-  return jnp.concatenate(taps, axis=-1)
+  return jnp.concatenate(taps, axis=channel_axis)
 
 
 def _pad_grid(window: Window, grid, first_axis: int):
@@ -149,12 +169,195 @@ def _untied_slices(pattern: Pattern, theta, x):
   return jnp.moveaxis(y, 1, 0)
 
 
+def _rows_per_chunk(pattern: Pattern, c_in: int, batch: int, itemsize: int) -> int:
+  """Output rows (first output axis) per chunk of the untied 'chunks': about CHUNK_BYTES of patches."""
+  row_bytes = math.prod(pattern.out_grid[1:]) * pattern.taps * c_in * batch * itemsize
+  return _largest_divisor(pattern.out_grid[0], CHUNK_BYTES / row_bytes)
+
+
+def _untied_chunks(pattern: Pattern, theta, x):
+  """`[B, N_out, C_out]`: the untied contraction in chunks of the first output axis (see
+  `_untied_chunks_vjp`), in the layout `[*grid, C, B]`: per chunk, the patches `[P, k * C_in, B]` of
+  its P positions and one batched GEMM `[k * C_in, C_out]^T @ [k * C_in, B]` per position."""
+  return _untied_chunks_vjp(pattern, theta, x)
+
+
+def _untied_chunk_setup(pattern: Pattern, theta, x):
+  """The padded grid `[*padded_grid, C_in, B]`, the blocks `[chunks, P, k * C_in, C_out]`, and the
+  chunk geometry: (input rows per chunk step, input rows a chunk reads, the chunk's output grid)."""
+  window, batch, c_in = pattern.window, x.shape[0], x.shape[2]
+  rows = _rows_per_chunk(pattern, c_in, batch, x.dtype.itemsize)
+  grid = jnp.moveaxis(x.reshape(batch, *pattern.in_grid, c_in), 0, -1)
+  grid = _pad_grid(window, grid, 0)
+  chunks = pattern.out_grid[0] // rows
+  blocks = theta.reshape(chunks, -1, pattern.taps * c_in, theta.shape[2])
+  stride, dilation, kernel = window.strides[0], window.dilation[0], window.kernel[0]
+  span = (rows - 1) * stride + dilation * (kernel - 1) + 1
+  return grid, blocks, (rows * stride, span, (rows, *pattern.out_grid[1:]))
+
+
+def _chunk_patches(pattern: Pattern, block, chunk_grid):
+  """`[P, k * C_in, B]` from a chunk's input rows `[span, *padded_grid[1:], C_in, B]`."""
+  taps = _window_taps(pattern.window, block, chunk_grid, 0, block.ndim - 2)
+  return taps.reshape(math.prod(chunk_grid), -1, block.shape[-1])
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _untied_chunks_vjp(pattern: Pattern, theta, x):
+  grid, blocks, (step, span, chunk_grid) = _untied_chunk_setup(pattern, theta, x)
+
+  def chunk(_, c):
+    block = lax.dynamic_slice_in_dim(grid, c * step, span, 0)
+    patches = _chunk_patches(pattern, block, chunk_grid)  # [P, k * C_in, B]
+    return None, lax.dot_general(blocks[c], patches, (((1,), (1,)), ((0,), (0,))))  # [P, C_out, B]
+
+  _, y = lax.scan(chunk, None, jnp.arange(blocks.shape[0]))
+  return jnp.moveaxis(y.reshape(pattern.n_out, -1, x.shape[0]), -1, 0)
+
+
+def _untied_chunks_fwd(pattern: Pattern, theta, x):
+  return _untied_chunks_vjp(pattern, theta, x), (theta, x)
+
+
+def _untied_chunks_bwd(pattern: Pattern, residuals, cotangent):
+  """Per chunk: d blocks = patches @ g^T per position, d patches = blocks @ g per position, and the
+  patches' transpose (the taps' vjp) added into the chunk's rows of the padded grid's gradient."""
+  theta, x = residuals
+  grid, blocks, (step, span, chunk_grid) = _untied_chunk_setup(pattern, theta, x)
+  chunks = blocks.shape[0]
+  g = jnp.moveaxis(cotangent, 0, -1).reshape(chunks, -1, cotangent.shape[2], x.shape[0])
+
+  def chunk(d_grid, c):
+    block = lax.dynamic_slice_in_dim(grid, c * step, span, 0)
+    patches, patches_vjp = jax.vjp(lambda b: _chunk_patches(pattern, b, chunk_grid), block)
+    d_blocks = lax.dot_general(patches, g[c], (((2,), (2,)), ((0,), (0,))))  # [P, k * C_in, C_out]
+    d_patches = lax.dot_general(blocks[c], g[c], (((2,), (1,)), ((0,), (0,))))  # [P, k * C_in, B]
+    d_block, = patches_vjp(d_patches)
+    rows = lax.dynamic_slice_in_dim(d_grid, c * step, span, 0)
+    return lax.dynamic_update_slice_in_dim(d_grid, rows + d_block, c * step, 0), d_blocks
+
+  d_grid, d_blocks = lax.scan(chunk, jnp.zeros_like(grid), jnp.arange(chunks))
+  inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(pattern.window.pads, pattern.in_grid))
+  d_x = jnp.moveaxis(d_grid[inner], -1, 0).reshape(x.shape)
+  return d_blocks.reshape(theta.shape), d_x
+
+
+_untied_chunks_vjp.defvjp(_untied_chunks_fwd, _untied_chunks_bwd)
+
+
+def _conv_numbers(ndim: int) -> lax.ConvDimensionNumbers:
+  """`[batch, *grid, C]` operands and `[*kernel, C_in, C_out]` kernels: XLA's canonical layouts."""
+  spatial = tuple(range(1, ndim + 1))
+  return lax.ConvDimensionNumbers((0, ndim + 1, *spatial), (ndim + 1, ndim, *range(ndim)),
+                                  (0, ndim + 1, *spatial))
+
+
+def _kernel(pattern: Pattern, theta):
+  return theta.reshape(*pattern.window.kernel, *theta.shape[1:])  # taps in np.ndindex order
+
+
+def _batched_by(rule_fn, in_batched):
+  """`vmap` of `rule_fn(theta, operand)` over the arguments that custom_vmap says are batched."""
+  return jax.vmap(rule_fn, in_axes=tuple(0 if batched else None for batched in in_batched))
+
+
+def _xla_output(pattern: Pattern):
+  """`(theta, x [B, N_in, C_in]) -> [B, N_out, C_out]` by XLA's convolution; under vmap, 'chunks'."""
+  window = pattern.window
+
+  @jax.custom_batching.custom_vmap
+  def output(theta, x):
+    batch, _, c_in = x.shape
+    y = lax.conv_general_dilated(x.reshape(batch, *pattern.in_grid, c_in), _kernel(pattern, theta),
+                                 window.strides, window.pads, rhs_dilation=window.dilation,
+                                 dimension_numbers=_conv_numbers(len(pattern.in_grid)))
+    return y.reshape(batch, pattern.n_out, -1)
+
+  @output.def_vmap
+  def _(axis_size, in_batched, theta, x):
+    del axis_size
+    return _batched_by(functools.partial(_tied_chunks, pattern), in_batched)(theta, x), True
+
+  return output
+
+
+def _tied_input_grad(pattern: Pattern, theta, cotangent):
+  """`[B, N_in, C_in]`: the input gradient of the tied contraction, by the factored transpose."""
+  x = jnp.zeros((cotangent.shape[0], pattern.n_in, theta.shape[1]), cotangent.dtype)
+  return jax.vjp(lambda x: _tied_chunks(pattern, theta, x), x)[1](cotangent)[0]
+
+
+def _xla_input_grad(pattern: Pattern):
+  """`(theta, cotangent [B, N_out, C_out]) -> [B, N_in, C_in]` at stride 1: XLA's convolution of the
+  cotangent with the taps flipped and the channels swapped, padded `dilation * (k - 1) - pad` on each
+  side (negative crops); under vmap, the factored transpose."""
+  window, ndim = pattern.window, len(pattern.in_grid)
+
+  @jax.custom_batching.custom_vmap
+  def input_grad(theta, cotangent):
+    batch, _, c_out = cotangent.shape
+    flipped = jnp.flip(_kernel(pattern, theta), tuple(range(ndim))).swapaxes(-1, -2)
+    pads = [(0, 0, 0)] + [(d * (k - 1) - lo, d * (k - 1) - hi, 0) for (lo, hi), k, d in
+                          zip(window.pads, window.kernel, window.dilation)] + [(0, 0, 0)]
+    g = lax.pad(cotangent.reshape(batch, *pattern.out_grid, c_out),
+                jnp.zeros((), cotangent.dtype), pads)
+    d_x = lax.conv_general_dilated(g, flipped, (1,) * ndim, 'VALID', rhs_dilation=window.dilation,
+                                   dimension_numbers=_conv_numbers(ndim))
+    return d_x.reshape(batch, pattern.n_in, -1)
+
+  @input_grad.def_vmap
+  def _(axis_size, in_batched, theta, cotangent):
+    del axis_size
+    grad = functools.partial(_tied_input_grad, pattern)
+    return _batched_by(grad, in_batched)(theta, cotangent), True
+
+  return input_grad
+
+
+def _tied_weight_grad(pattern: Pattern, x, cotangent):
+  """`[k, C_in, C_out]`: patches^T @ cotangent, summed over chunks of about CHUNK_BYTES of patches."""
+  batch, _, c_in = x.shape
+  per_chunk = _largest_divisor(batch, CHUNK_BYTES / (pattern.n_out * pattern.taps * c_in *
+                                                     x.dtype.itemsize))
+
+  def chunk(operands):
+    x, g = operands
+    grid = _pad_grid(pattern.window, x.reshape(per_chunk, *pattern.in_grid, c_in), 1)
+    patches = _window_taps(pattern.window, grid, pattern.out_grid, 1).reshape(-1, pattern.taps * c_in)
+    return lax.dot_general(patches, g.reshape(patches.shape[0], -1), (((0,), (0,)), ((), ())))
+
+  split = lambda a: a.reshape(batch // per_chunk, per_chunk, *a.shape[1:])
+  d_theta = lax.map(chunk, (split(x), split(cotangent))).sum(0)
+  return d_theta.reshape(pattern.taps, c_in, -1)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _tied_xla(pattern: Pattern, theta, x):
+  return _xla_output(pattern)(theta, x)
+
+
+def _tied_xla_fwd(pattern: Pattern, theta, x):
+  return _xla_output(pattern)(theta, x), (theta, x)
+
+
+def _tied_xla_bwd(pattern: Pattern, residuals, cotangent):
+  theta, x = residuals
+  if all(s == 1 for s in pattern.window.strides):
+    d_x = _xla_input_grad(pattern)(theta, cotangent)
+  else:
+    d_x = _tied_input_grad(pattern, theta, cotangent)
+  return _tied_weight_grad(pattern, x, cotangent), d_x
+
+
+_tied_xla.defvjp(_tied_xla_fwd, _tied_xla_bwd)
+
+
 def resolve_method(pattern: Pattern, method: str = 'auto') -> str:
   """The method 'auto' stands for on this platform (see the module docstring's table)."""
   if method != 'auto':
     return method
-  if jax.default_backend() == 'cpu' and pattern.sharing is Sharing.TIED:
-    return 'chunks'
+  if jax.default_backend() == 'cpu':
+    return 'xla' if pattern.sharing is Sharing.TIED else 'chunks'
   return 'slices'
 
 
@@ -177,8 +380,8 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
     theta: `[K, C_in, C_out]` parameter blocks, K = pattern.num_blocks.
     x: `[batch, N_in, C_in]` input.
     form: 'factored' (never builds W) or 'materialized' (builds W, one matmul).
-    method: how the factored form runs: 'auto', 'gather', 'slices' or 'chunks' (see the module
-      docstring); ignored when materialized.
+    method: how the factored form runs: 'auto', 'gather', 'slices', 'chunks' or 'xla' (see the
+      module docstring; 'xla' is for tied patterns); ignored when materialized.
 
   Returns:
     `[batch, N_out, C_out]`.
@@ -204,7 +407,9 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
     blocks = theta.reshape(pattern.n_out, -1, c_out)  # [N_out, k * C_in, C_out]
     return jnp.einsum('bqK,qKo->bqo', patches.reshape(batch, pattern.n_out, -1), blocks)
   if not tied:
-    return _untied_slices(pattern, theta, x)
+    return _untied_chunks(pattern, theta, x) if method == 'chunks' else _untied_slices(pattern, theta, x)
+  if method == 'xla':
+    return _tied_xla(pattern, theta, x)
   if method == 'chunks':
     return _tied_chunks(pattern, theta, x)
   return _tied_slices(pattern, theta, x)

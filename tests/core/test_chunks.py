@@ -1,11 +1,14 @@
-"""method='chunks' with several chunks: the batch split into a loop, patches recomputed in the
-backward pass, must still equal lax's convolution (values and both gradients), under vmap and jvp.
+"""method='chunks' with several chunks must still equal lax's convolution and flax's ConvLocal
+(values and both gradients). Tied: the batch split into a loop, patches recomputed in the backward
+pass, also under vmap and jvp. Untied: the first output axis split into chunks, both passes written
+out (a custom_vjp), also under vmap.
 
-The oracle tests run 'chunks' on configurations far below its threshold, where it is one pass; here
-the thresholds are lowered so every batch below splits into chunks of one, two or three examples.
+The oracle tests run 'chunks' on configurations far below its thresholds, where it is one pass (one
+chunk); here the thresholds are lowered so every case below splits into several chunks.
 """
 
 import dataclasses
+import functools
 
 import chex
 import jax
@@ -15,7 +18,7 @@ import pytest
 from lib.core import contraction, patterns
 from primitive_fn import primitive_fn
 from lib_oracles import (CONFIG_IDS, CONFIGS, all_value_and_grads, assert_all_match, conv_lax,
-                         out_grid_of, random_like)
+                         local_flax, out_grid_of, random_like)
 
 
 @pytest.fixture
@@ -73,14 +76,59 @@ def test_chunks_under_vmap_and_jvp(tiny_chunks):
   assert got[0].shape == (3, cfg.batch, *out_grid, cfg.c_out)
 
 
-def test_auto_picks_chunks_for_tied_and_slices_for_untied_on_cpu():
+def test_auto_picks_xla_for_tied_and_chunks_for_untied_on_cpu():
   conv, local = patterns.convolution((8, 8), 3), patterns.locally_connected((8, 8), 3)
   assert jax.default_backend() == 'cpu'
-  assert contraction.resolve_method(conv) == 'chunks'
-  assert contraction.resolve_method(local) == 'slices'
+  assert contraction.resolve_method(conv) == 'xla'
+  assert contraction.resolve_method(local) == 'chunks'
   assert contraction.resolve_method(conv, 'gather') == 'gather'
-  # Below the threshold 'chunks' is the one-pass 'slices' program.
+  # Below the threshold tied 'chunks' is the one-pass 'slices' program.
   theta, x = jnp.ones((9, 2, 3)), jnp.ones((2, 64, 2))
   jaxprs = {m: str(jax.make_jaxpr(lambda t, x, m=m: contraction.apply_pattern(conv, t, x, method=m))(
       theta, x)) for m in ('chunks', 'slices')}
   assert jaxprs['chunks'] == jaxprs['slices']
+
+
+# (config index, batch): 1-D and 2-D, strided, dilated, asymmetric padding, an odd first axis.
+UNTIED_CASES = [(1, 2), (4, 3), (8, 2), (9, 2), (10, 1), (12, 2)]
+
+
+@pytest.mark.parametrize('index,batch', UNTIED_CASES,
+                         ids=[f'{CONFIG_IDS[i]}-B{b}' for i, b in UNTIED_CASES])
+def test_untied_chunks_match_flax_convlocal(monkeypatch, index, batch):
+  """One output row (the first output axis) per chunk: the smallest chunks there are."""
+  monkeypatch.setattr(contraction, 'CHUNK_BYTES', 1)
+  cfg = dataclasses.replace(CONFIGS[index], batch=batch)
+  pattern = patterns.locally_connected(cfg.grid, cfg.kernel, cfg.strides, cfg.padding, cfg.dilation)
+  out_grid = out_grid_of(cfg)
+  x, kernel, cot = random_like(jax.random.key(index), (cfg.batch, *cfg.grid, cfg.c_in),
+                               (*out_grid, *cfg.kernel, cfg.c_in, cfg.c_out),
+                               (cfg.batch, *out_grid, cfg.c_out))
+  fns = {'chunks': primitive_fn(pattern, cfg, out_grid, 'factored', 'chunks'),
+         'flax': lambda x, k: local_flax(cfg, x, k)}
+  chunked = str(jax.make_jaxpr(fns['chunks'])(x, kernel))
+  assert f'length={out_grid[0]}' in chunked, 'the first output axis was not split into rows'
+  assert_all_match(all_value_and_grads(fns, (x, kernel), cot), 'flax')
+
+
+def test_untied_chunks_under_vmap(monkeypatch):
+  """Per-run parameters and inputs, and per-run parameters on a shared input, as the engine trains."""
+  monkeypatch.setattr(contraction, 'CHUNK_BYTES', 1)
+  cfg = dataclasses.replace(CONFIGS[8], batch=2)
+  pattern = patterns.locally_connected(cfg.grid, cfg.kernel, cfg.strides, cfg.padding, cfg.dilation)
+  out_grid = out_grid_of(cfg)
+  fns = {m: primitive_fn(pattern, cfg, out_grid, 'factored', m) for m in ('chunks', 'gather')}
+  xs, kernels, cots = random_like(jax.random.key(3), (3, cfg.batch, *cfg.grid, cfg.c_in),
+                                  (3, *out_grid, *cfg.kernel, cfg.c_in, cfg.c_out),
+                                  (3, cfg.batch, *out_grid, cfg.c_out))
+
+  def grads(fn, x, k, cot):
+    y, vjp = jax.vjp(fn, x, k)
+    return y, vjp(cot)
+
+  for in_axes in [(0, 0, 0), (None, 0, 0)]:
+    x = xs if in_axes[0] == 0 else xs[0]
+    run = jax.jit(lambda fn, x, k, c: jax.vmap(functools.partial(grads, fn), in_axes)(x, k, c),
+                  static_argnums=0)
+    chex.assert_trees_all_close(run(fns['chunks'], x, kernels, cots),
+                                run(fns['gather'], x, kernels, cots), atol=1e-4)
