@@ -140,14 +140,23 @@ def _tied_slices(pattern: Pattern, theta, x):
   return (patches @ theta.reshape(-1, theta.shape[2])).reshape(batch, pattern.n_out, -1)
 
 
+def _examples_per_chunk(pattern: Pattern, x) -> int:
+  """Examples per chunk of the tied 'chunks': the whole batch up to CHUNK_ABOVE_BYTES of patches,
+  else about CHUNK_BYTES of them."""
+  batch, _, c_in = x.shape
+  patch_bytes = pattern.n_out * pattern.taps * c_in * x.dtype.itemsize  # one example's
+  if batch * patch_bytes <= CHUNK_ABOVE_BYTES:
+    return batch
+  return _largest_divisor(batch, CHUNK_BYTES / patch_bytes)
+
+
 def _tied_chunks(pattern: Pattern, theta, x):
   """`_tied_slices` on chunks of the batch in a loop once the patches exceed CHUNK_ABOVE_BYTES:
   each chunk holds about CHUNK_BYTES of them and the backward pass recomputes them, so no buffer
   outgrows a core's cache."""
-  batch, _, c_in = x.shape
-  patch_bytes = pattern.n_out * pattern.taps * c_in * x.dtype.itemsize  # one example's
-  per_chunk = _largest_divisor(batch, CHUNK_BYTES / patch_bytes)
-  if per_chunk == batch or batch * patch_bytes <= CHUNK_ABOVE_BYTES:
+  batch = x.shape[0]
+  per_chunk = _examples_per_chunk(pattern, x)
+  if per_chunk == batch:
     return _tied_slices(pattern, theta, x)
   chunk = jax.checkpoint(functools.partial(_tied_slices, pattern))
   chunks = x.reshape(batch // per_chunk, per_chunk, *x.shape[1:])
@@ -315,19 +324,21 @@ def _xla_input_grad(pattern: Pattern):
 
 
 def _tied_weight_grad(pattern: Pattern, x, cotangent):
-  """`[k, C_in, C_out]`: patches^T @ cotangent, summed over chunks of about CHUNK_BYTES of patches."""
+  """`[k, C_in, C_out]`: patches^T @ cotangent, in the chunks of the batch that 'chunks' uses."""
   batch, _, c_in = x.shape
-  per_chunk = _largest_divisor(batch, CHUNK_BYTES / (pattern.n_out * pattern.taps * c_in *
-                                                     x.dtype.itemsize))
+  per_chunk = _examples_per_chunk(pattern, x)
 
   def chunk(operands):
     x, g = operands
-    grid = _pad_grid(pattern.window, x.reshape(per_chunk, *pattern.in_grid, c_in), 1)
+    grid = _pad_grid(pattern.window, x.reshape(x.shape[0], *pattern.in_grid, c_in), 1)
     patches = _window_taps(pattern.window, grid, pattern.out_grid, 1).reshape(-1, pattern.taps * c_in)
     return lax.dot_general(patches, g.reshape(patches.shape[0], -1), (((0,), (0,)), ((), ())))
 
-  split = lambda a: a.reshape(batch // per_chunk, per_chunk, *a.shape[1:])
-  d_theta = lax.map(chunk, (split(x), split(cotangent))).sum(0)
+  if per_chunk == batch:
+    d_theta = chunk((x, cotangent))
+  else:
+    split = lambda a: a.reshape(batch // per_chunk, per_chunk, *a.shape[1:])
+    d_theta = lax.map(chunk, (split(x), split(cotangent))).sum(0)
   return d_theta.reshape(pattern.taps, c_in, -1)
 
 
@@ -356,8 +367,8 @@ def resolve_method(pattern: Pattern, method: str = 'auto') -> str:
   """The method 'auto' stands for on this platform (see the module docstring's table)."""
   if method != 'auto':
     return method
-  if jax.default_backend() == 'cpu':
-    return 'xla' if pattern.sharing is Sharing.TIED else 'chunks'
+  if jax.default_backend() == 'cpu' and pattern.sharing is Sharing.TIED:
+    return 'xla'
   return 'slices'
 
 
