@@ -16,23 +16,28 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
               the first output axis in the layout `[*grid, C, batch]`, both passes written out
               (`jax.custom_vjp`): per chunk one batched GEMM over its positions for the output, one
               for the weight gradient, and the input gradient's taps added into place (no scatter);
-    'xla'     tied (untied: 'slices'): XLA's own convolution for the output and, at stride 1, for the input
-              gradient (the same convolution of the cotangent with flipped taps and swapped
-              channels, in canonical layouts: the form XLA keeps fast inside loops; jax's own
+    'xla'     tied (untied: 'slices'): XLA's own convolution for the output and, at stride 1, for
+              the input gradient (the same convolution of the cotangent with flipped taps and
+              swapped channels, in canonical layouts: the form XLA keeps fast inside loops; jax's own
               transpose of a convolution leaves XLA's fast path inside `lax.scan`), the weight
               gradient as patches^T @ cotangent per chunk. Under `vmap` (per-run parameters, where
               XLA would run a grouped convolution, slow on CPU) it runs 'chunks' instead.
   The `custom_vjp` methods (untied 'chunks', 'xla') support reverse mode only; 'gather' and 'slices'
   any transformation. A fully connected pattern is always one plain matmul.
 
-'auto' (`resolve_method`) picks what experiments/layer_speed.py and probes of it measured on a
-2-core CPU (jax 0.10.2; batch 128, 28x28, 16 -> 32 channels, 3x3 SAME; forward + both gradients;
-ratios in one process, interleaved rounds, on a shared machine: +-15%):
+'auto' (`resolve_method`) picks what experiments/layer_speed.py measured on a 2-core CPU shared with
+other work (MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward + both gradients;
+ratios within one process, interleaved rounds; jax 0.10.2 | jax 0.12), and what the image models
+(lib.core.models, vmapped over 6 runs at batch 64, 3 steps in lax.scan) measured against it:
 
-  pattern  platform  auto      against the previous auto               single call  in lax.scan  vmap, 6 runs
-  tied     CPU       'xla'     'chunks' (0.05-0.1x of a per-step lax)  0.7x         0.65x        1.0x ('chunks')
-  untied   CPU       'chunks'  'slices' (position-major, one pass)     0.8x         1.0x         0.85x
-  any      GPU, TPU  'slices'  not measured here: the gather-free path
+  pattern  platform  auto      measured
+  tied     CPU       'xla'     one call 0.90x | 0.94x lax.conv ('chunks' 1.31x | 1.61x); one step in
+                               lax.scan 0.74x | 0.50x 'chunks' (lax.conv itself 90x | 96x slower
+                               there); vmapped image CNNs: 1.0x 'chunks' (the path it runs there)
+  untied   CPU       'slices'  0.15x | 0.23x flax ConvLocal; untied 'chunks' is 0.81x | 0.96x of it as
+                               one call but 0.91x | 1.39x in lax.scan, 1.2-1.3x slower at MNIST-1D
+                               scale, 1.4-1.8x slower in the vmapped image LCN (C_in = 1, strides 2)
+  any      GPU, TPU  'slices'  not measured: the gather-free path
 """
 
 import functools
@@ -47,8 +52,8 @@ from lib.core.patterns import Pattern, Sharing, Window
 
 FORMS = ('factored', 'materialized')
 METHODS = ('auto', 'gather', 'slices', 'chunks', 'xla')
-# Tied 'chunks' runs in one pass up to CHUNK_ABOVE_BYTES of patches, else in chunks of about
-# CHUNK_BYTES; untied 'chunks' and the weight gradient of 'xla' always work in chunks of about CHUNK_BYTES.
+# Tied 'chunks' and the weight gradient of 'xla' run in one pass up to CHUNK_ABOVE_BYTES of patches,
+# else in chunks of about CHUNK_BYTES; untied 'chunks' always in chunks of about CHUNK_BYTES.
 CHUNK_ABOVE_BYTES = 8 * 2**20
 CHUNK_BYTES = 2**20
 
@@ -418,7 +423,8 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
     blocks = theta.reshape(pattern.n_out, -1, c_out)  # [N_out, k * C_in, C_out]
     return jnp.einsum('bqK,qKo->bqo', patches.reshape(batch, pattern.n_out, -1), blocks)
   if not tied:
-    return _untied_chunks(pattern, theta, x) if method == 'chunks' else _untied_slices(pattern, theta, x)
+    untied = _untied_chunks if method == 'chunks' else _untied_slices
+    return untied(pattern, theta, x)
   if method == 'xla':
     return _tied_xla(pattern, theta, x)
   if method == 'chunks':
