@@ -75,7 +75,8 @@ def _flax(module, x, key):
 
 def _factored_name(pattern, method: str) -> str:
   auto = contraction.resolve_method(pattern, 'auto') == method
-  return f"factored ({method}{', auto' if auto else ''})"
+  form = 'XLA conv, factored weight gradient' if method == 'xla' else 'factored'
+  return f"{form} ({method}{', auto' if auto else ''})"
 
 
 def cases(batch, grid, c_in, c_out, k, dense: bool):

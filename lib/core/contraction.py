@@ -6,7 +6,7 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
 - materialized: build W, shape `[N_in * C_in, N_out * C_out]`, then one matmul: the vanilla network.
 - factored: never build W. Every output position reads its k inputs (its patch,
   `[batch, N_out, k * C_in]`), then one contraction with the blocks over taps and channels: tied, a
-  matmul with `[k * C_in, C_out]`; untied, 'bqK,qKo->bqo' with `[N_out, k * C_in, C_out]`. Four ways
+  matmul with `[k * C_in, C_out]`; untied, 'bqK,qKo->bqo' with `[N_out, k * C_in, C_out]`. Three ways
   to run it, the same numbers:
     'gather'  the patches through the pattern's static index table (any pattern);
     'slices'  the patches as one strided slice of the zero-padded grid per tap (window patterns; no
@@ -15,25 +15,26 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
               pass recomputes, once the patches would outgrow CHUNK_ABOVE_BYTES. Untied: chunks of
               the first output axis in the layout `[*grid, C, batch]`, both passes written out
               (`jax.custom_vjp`): per chunk one batched GEMM over its positions for the output, one
-              for the weight gradient, and the input gradient's taps added into place (no scatter);
-    'xla'     tied (untied: 'slices'): XLA's own convolution for the output and, at stride 1, for
-              the input gradient (the same convolution of the cotangent with flipped taps and
-              swapped channels, in canonical layouts: the form XLA keeps fast inside loops; jax's own
-              transpose of a convolution leaves XLA's fast path inside `lax.scan`), the weight
-              gradient as patches^T @ cotangent per chunk. Under `vmap` (per-run parameters, where
-              XLA would run a grouped convolution, slow on CPU) it runs 'chunks' instead.
+              for the weight gradient, and the input gradient's taps added into place (no scatter).
+- 'xla' (tied window patterns; untied: 'slices'), not factored and never picked by 'auto': XLA's own
+  convolution for the output and, at stride 1, for the input gradient (the same convolution of the
+  cotangent with flipped taps and swapped channels, in canonical layouts: the form XLA keeps fast inside
+  loops, where jax's own transpose of a convolution leaves XLA's fast path inside `lax.scan`), the
+  weight gradient factored, patches^T @ cotangent per chunk. Under `vmap` (per-run parameters, where XLA
+  would run a grouped convolution, slow on CPU) it runs 'chunks'. For a per-step loop of single runs,
+  where it is the fastest measured; the project's layers stay the explicit contraction by default.
   The `custom_vjp` methods (untied 'chunks', 'xla') support reverse mode only; 'gather' and 'slices'
   any transformation. A fully connected pattern is always one plain matmul.
 
-'auto' (`resolve_method`) picks what experiments/layer_speed.py measured on a 2-core CPU shared with
-other work (MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward + both gradients;
-ratios within one process, interleaved rounds; jax 0.10.2 | jax 0.12), and what the image models
-(lib.core.models, vmapped over 6 runs at batch 64, 3 steps in lax.scan) measured against it:
+'auto' (`resolve_method`) picks the fastest factored method experiments/layer_speed.py measured on a
+2-core CPU shared with other work (MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward
++ both gradients; ratios within one process, interleaved rounds; jax 0.10.2 | jax 0.12), and what the
+image models (lib.core.models, vmapped over 6 runs at batch 64, 3 steps in lax.scan) measured:
 
   pattern  platform  auto      measured
-  tied     CPU       'xla'     one call 0.90x | 0.94x lax.conv ('chunks' 1.31x | 1.61x); one step in
-                               lax.scan 0.74x | 0.50x 'chunks' (lax.conv itself 90x | 96x slower
-                               there); vmapped image CNNs: 1.0x 'chunks' (the path it runs there)
+  tied     CPU       'chunks'  one call 1.31x | 1.61x lax.conv ('slices' 1.81x | 1.75x; 'xla' 0.90x |
+                               0.94x); one step in lax.scan 0.01x | 0.02x lax.conv ('xla' 0.74x |
+                               0.50x 'chunks'); vmapped image CNNs: 'xla' runs 'chunks' there
   untied   CPU       'slices'  0.15x | 0.23x flax ConvLocal; untied 'chunks' is 0.81x | 0.96x of it as
                                one call but 0.91x | 1.39x in lax.scan, 1.2-1.3x slower at MNIST-1D
                                scale, 1.4-1.8x slower in the vmapped image LCN (C_in = 1, strides 2)
@@ -373,7 +374,7 @@ def resolve_method(pattern: Pattern, method: str = 'auto') -> str:
   if method != 'auto':
     return method
   if jax.default_backend() == 'cpu' and pattern.sharing is Sharing.TIED:
-    return 'xla'
+    return 'chunks'
   return 'slices'
 
 

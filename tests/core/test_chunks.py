@@ -76,10 +76,10 @@ def test_chunks_under_vmap_and_jvp(tiny_chunks):
   assert got[0].shape == (3, cfg.batch, *out_grid, cfg.c_out)
 
 
-def test_auto_picks_xla_for_tied_and_slices_for_untied_on_cpu():
+def test_auto_picks_chunks_for_tied_and_slices_for_untied_on_cpu():
   conv, local = patterns.convolution((8, 8), 3), patterns.locally_connected((8, 8), 3)
   assert jax.default_backend() == 'cpu'
-  assert contraction.resolve_method(conv) == 'xla'
+  assert contraction.resolve_method(conv) == 'chunks'  # 'xla' is opt-in: not the factored form
   assert contraction.resolve_method(local) == 'slices'
   assert contraction.resolve_method(conv, 'gather') == 'gather'
   # Below the threshold tied 'chunks' is the one-pass 'slices' program.
