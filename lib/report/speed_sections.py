@@ -31,8 +31,9 @@ def layer_speed(workdir: pathlib.Path, records: list[dict] | None = None) -> Sec
            f"(the peak); inside lax.scan the factored LCN runs at {s['lcn_cnn_scan_rate_ratio']:.2f}x "
            'the FLOP rate of the factored CNN (equal multiply-adds; both auto).'
            for name, s in data['summary'].items()]
-  title = (f"Layer speed: forward and both gradients (jax {meta['jax']}, {meta['backend']}, "
-           f"{meta['device']}, {meta['cpus']} CPUs)")
+  measured = f"jax {meta['jax']}, {meta['backend']}, {meta['device']}, {meta['cpus']} CPUs"
+  notes.insert(0, f'Measured with {measured}.')
+  title = f'Layer speed: forward and both gradients ({measured})'
   return Section(title, {'summary': layer_speed_table(data['rows']) + '\n\n' + '\n'.join(notes) + '\n'})
 
 
