@@ -6,9 +6,11 @@ The engine trains --runs runs in one compiled program (`lax.scan` over steps, `v
 sharded over the local devices); the baseline is the usual JAX style, a `@jax.jit` step function
 called from a Python loop with minibatches sampled by NumPy, for --loop_runs models one after the
 other, once with this project's layers (the engine's model) and once with the same CNN written with
-flax.linen.Conv. Each is timed --repeats times, interleaved, and the best counts; compile time is
-excluded from both rates and reported apart. Writes sweep_speed.json and summary.md (the
-rates as a table) to --workdir.
+flax.linen.Conv. Each is timed --repeats times, interleaved with a 2048^3 float32 matmul, and the
+best counts; compile time is excluded from both rates and reported apart. GFLOP/s count 2 x the
+multiply-adds of one engine run (`experiment.cost_per_run`: 3 x the model's per example and step,
+plus its one evaluation) per trained model, against the fastest of those matmuls (the peak). Writes
+sweep_speed.json and summary.md (the rates as a table) to --workdir.
 """
 
 import json
@@ -23,6 +25,7 @@ from absl import flags
 from flax import linen
 
 from experiments import sweep_flags
+from lib.analysis import peak
 from lib.data import load_dataset
 from lib.engine import experiment, grids, protocols, sharding, training
 from lib.report import render
@@ -46,7 +49,8 @@ def engine_trainer(data, runs: int, config: training.TrainConfig, method: str):
   """Compiles the engine's program for `runs` CNNs, each on the whole training set.
 
   Returns:
-    `(compile_s, train)`: `train()` trains every run once and returns `(seconds, test accuracies)`.
+    `(compile_s, train, flops)`: `train()` trains every run once and returns `(seconds, test
+    accuracies)`; `flops` is one run's floating-point operations.
   """
   num = len(data.y_train)
   group = experiment.Group(
@@ -65,7 +69,7 @@ def engine_trainer(data, runs: int, config: training.TrainConfig, method: str):
     metrics = program(*args)
     return time.time() - tic, metrics['test_accuracy'][:runs, -1].tolist()
 
-  return compile_s, run_all
+  return compile_s, run_all, 2 * experiment.cost_per_run(group)
 
 
 class FlaxCNN(linen.Module):
@@ -135,11 +139,14 @@ def loop_trainer(data, loop_runs: int, config: training.TrainConfig, method: str
   return compile_s, run_all
 
 
-def _rate(name: str, runs: int, compile_s: float, timings: list[tuple[float, list]]) -> dict:
+def _rate(name: str, runs: int, compile_s: float, timings: list[tuple[float, list]], flops: float,
+          peak_gflops: float) -> dict:
   best = min(seconds for seconds, _ in timings)
+  gflops = flops * runs / best / 1e9
   return {'name': name, 'runs': runs, 'compile_s': compile_s,
           'train_s': [seconds for seconds, _ in timings], 'best_train_s': best,
-          'models_per_minute': 60 * runs / best, 'test_accuracy': timings[-1][1]}
+          'models_per_minute': 60 * runs / best, 'test_accuracy': timings[-1][1],
+          'gflops': gflops, 'peak_fraction': gflops / peak_gflops}
 
 
 def main(argv):
@@ -150,19 +157,23 @@ def main(argv):
                      'on mnist1d only')
   config = sweep_flags.train_config(eval_every=flags.FLAGS.steps)
   data = load_dataset('mnist1d')
-  engine_compile_s, engine = engine_trainer(data, _RUNS.value, config, sweep_flags.METHOD.value)
+  engine_compile_s, engine, flops = engine_trainer(data, _RUNS.value, config,
+                                                   sweep_flags.METHOD.value)
   loops = {name: loop_trainer(data, _LOOP_RUNS.value, config, sweep_flags.METHOD.value, name)
            for name in _LOOP_LAYERS.value}
-  engine_times, loop_times = [], {name: [] for name in loops}
+  engine_times, loop_times, matmuls = [], {name: [] for name in loops}, []
   for _ in range(_REPEATS.value):
+    matmuls.append(peak.matmul_gflops())
     engine_times.append(engine())
     for name, (_, loop) in loops.items():
       loop_times[name].append(loop())
-  engine = _rate('engine', _RUNS.value, engine_compile_s, engine_times)
-  rates = {name: _rate(f'jit_loop_{name}', _LOOP_RUNS.value, loops[name][0], loop_times[name])
-           for name in loops}
+  best = max(matmuls)
+  engine = _rate('engine', _RUNS.value, engine_compile_s, engine_times, flops, best)
+  rates = {name: _rate(f'jit_loop_{name}', _LOOP_RUNS.value, loops[name][0], loop_times[name], flops,
+                       best) for name in loops}
   ratios = {name: engine['models_per_minute'] / r['models_per_minute'] for name, r in rates.items()}
-  report = {'engine': engine, 'jit_loop': rates, 'ratio': ratios, 'steps': config.steps,
+  report = {'engine': engine, 'jit_loop': rates, 'ratio': ratios, 'matmul_gflops': matmuls,
+            'steps': config.steps,
             'batch_size': config.batch_size, 'devices': jax.device_count(),
             'device_kind': jax.devices()[0].device_kind, 'jax': jax.__version__}
   workdir = pathlib.Path(_WORKDIR.value)

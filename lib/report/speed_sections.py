@@ -62,19 +62,23 @@ LOOP_LAYERS = {'ours': "this project's layers", 'flax': '`flax.linen.Conv`'}
 def sweep_speed_table(report: dict) -> str:
   """The engine's trained CNNs per minute against each per-step jitted loop's (sweep_speed.json)."""
   engine = report['engine']
-  lines = ['| trainer | runs | trained CNNs per minute | engine / it | best train s | compile s |',
-           '|---|---:|---:|---:|---:|---:|',
+  rate = lambda r: (f" {r['gflops']:.1f} | {r['peak_fraction']:.0%} |" if 'gflops' in r else ' - | - |')
+  lines = ['| trainer | runs | trained CNNs per minute | engine / it | GFLOP/s | of matmul peak | '
+           'best train s | compile s |',
+           '|---|---:|---:|---:|---:|---:|---:|---:|',
            f"| this engine, the runs vmapped in one program | {engine['runs']} | "
-           f"{engine['models_per_minute']:.1f} | 1.00 | {engine['best_train_s']:.1f} | "
+           f"{engine['models_per_minute']:.1f} | 1.00 |{rate(engine)} {engine['best_train_s']:.1f} | "
            f"{engine['compile_s']:.1f} |"]
   for name, loop in report['jit_loop'].items():
     layers = LOOP_LAYERS.get(name, f'{name} layers')
     lines.append(f"| per-step `jax.jit` loop, {layers} | {loop['runs']} | "
-                 f"{loop['models_per_minute']:.1f} | {report['ratio'][name]:.2f} | "
+                 f"{loop['models_per_minute']:.1f} | {report['ratio'][name]:.2f} |{rate(loop)} "
                  f"{loop['best_train_s']:.1f} | {loop['compile_s']:.1f} |")
+  peak = (f"; the 2048^3 float32 matmul (the peak) reached {max(report['matmul_gflops']):.1f} GFLOP/s "
+          'in the same rounds' if 'matmul_gflops' in report else '')
   lines += ['', f"{report['steps']} steps, batch {report['batch_size']}, {report['devices']} "
             f"{report['device_kind']} devices, jax {report['jax']}; rates exclude compile time, best of "
-            f"{len(engine['train_s'])} interleaved repeats."]
+            f"{len(engine['train_s'])} interleaved repeats{peak}."]
   return '\n'.join(lines) + '\n'
 
 

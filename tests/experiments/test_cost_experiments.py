@@ -1,5 +1,5 @@
-"""Smoke tests of receptive_field, budget and learned_locality end to end with tiny configs, run by one
-driver process (smoke_driver.py: one import of the library, a forked child per experiment).
+"""Smoke tests of receptive_field, budget, learned_locality and sweep_speed end to end with tiny configs,
+run by one driver process (smoke_driver.py: one import of the library, a forked child per experiment).
 lib.analysis.dense_cost is tested in-process: its experiment is flag glue."""
 
 import json
@@ -11,15 +11,16 @@ import pytest
 
 from launch_helper import ROOT
 
-TINY = ['--num_seeds=1', '--batch_size=8', '--cpu_devices=0']
+TINY = ['--batch_size=8', '--cpu_devices=0']
 SPEC = {
-    'receptive_field': ['--depths=2,3', '--init_seeds=2', '--steps=2', '--eval_every=2',
+    'receptive_field': ['--num_seeds=1', '--depths=2,3', '--init_seeds=2', '--steps=2', '--eval_every=2',
                         '--erf_examples=8', '--n=20', '--width=2'],
-    'budget': ['--datasets=mnist1d', '--kinds=params', '--shapes=widest', '--param_budgets=300',
+    'budget': ['--num_seeds=1', '--datasets=mnist1d', '--kinds=params', '--shapes=widest', '--param_budgets=300',
                '--steps=2', '--n=20'],
     # The locality part adds an MLP group with an in-program circular shift (shift_eval) to these.
-    'learned_locality': ['--parts=efcn,beta_lasso', '--steps=4', '--eval_every=2', '--efcn_t=4',
+    'learned_locality': ['--num_seeds=1', '--parts=efcn,beta_lasso', '--steps=4', '--eval_every=2', '--efcn_t=4',
                          '--efcn_n=20', '--efcn_steps=4', '--efcn_seeds=1', '--lasso_steps=4'],
+    'sweep_speed': ['--steps=4', '--runs=2', '--repeats=1'],
 }
 
 
@@ -83,3 +84,14 @@ def test_learned_locality_end_to_end(workdirs):
   for part in ('## efcn', '## beta_lasso'):
     assert part in text
   assert (workdir / 'learned_locality.png').stat().st_size > 0
+
+
+def test_sweep_speed_reports_rates_against_the_matmul_peak(workdirs):
+  workdir = workdirs['sweep_speed']
+  report = json.loads((workdir / 'sweep_speed.json').read_text())
+  assert set(report['jit_loop']) == {'ours', 'flax'} and set(report['ratio']) == {'ours', 'flax'}
+  for rate in (report['engine'], *report['jit_loop'].values()):
+    assert rate['gflops'] > 0
+    assert rate['peak_fraction'] == pytest.approx(rate['gflops'] / max(report['matmul_gflops']))
+  assert report['engine']['runs'] == 2 and len(report['engine']['test_accuracy']) == 2
+  assert 'of matmul peak' in (workdir / 'summary.md').read_text()
