@@ -26,18 +26,20 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
   The `custom_vjp` methods (untied 'chunks', 'xla') support reverse mode only; 'gather' and 'slices'
   any transformation. A fully connected pattern is always one plain matmul.
 
-'auto' (`resolve_method`) picks the fastest factored method experiments/layer_speed.py measured on a
-2-core CPU shared with other work (MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward
-+ both gradients; ratios within one process, interleaved rounds; jax 0.10.2 | jax 0.12), and what the
-image models (lib.core.models, vmapped over 6 runs at batch 64, 3 steps in lax.scan) measured:
+'auto' (`resolve_method`) picks the fastest factored method as one call that experiments/layer_speed.py
+measured on an idle 2-core CPU (MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward +
+both gradients; ratios within one process, interleaved rounds; jax 0.10.2 | jax 0.12; README's layer
+speed tables), and what the image models (lib.core.models, vmapped over 6 runs at batch 64, 3 steps in
+lax.scan) measured:
 
   pattern  platform  auto      measured
-  tied     CPU       'chunks'  one call 1.31x | 1.61x lax.conv ('slices' 1.81x | 1.75x; 'xla' 0.90x |
-                               0.94x); one step in lax.scan 0.01x | 0.02x lax.conv ('xla' 0.74x |
-                               0.50x 'chunks'); vmapped image CNNs: 'xla' runs 'chunks' there
-  untied   CPU       'slices'  0.15x | 0.23x flax ConvLocal; untied 'chunks' is 0.81x | 0.96x of it as
-                               one call but 0.91x | 1.39x in lax.scan, 1.2-1.3x slower at MNIST-1D
-                               scale, 1.4-1.8x slower in the vmapped image LCN (C_in = 1, strides 2)
+  tied     CPU       'chunks'  one call 1.33x | 1.60x lax.conv ('slices' 1.49x | 1.82x; 'xla' 0.99x |
+                               0.91x); one step in lax.scan 0.02x | 0.02x lax.conv, where 'slices' is
+                               faster (0.69x | 0.82x 'chunks'); vmapped image CNNs: 'slices' and
+                               'chunks' equal, and 'xla' runs 'chunks' there
+  untied   CPU       'slices'  0.13x | 0.25x flax ConvLocal; untied 'chunks' is 0.81x | 0.94x of it as
+                               one call but 1.06x | 0.88x in lax.scan, 1.9x | 1.1x at MNIST-1D scale,
+                               1.4-1.8x in the vmapped image LCN (C_in = 1, strides 2)
   any      GPU, TPU  'slices'  not measured: the gather-free path
 """
 

@@ -7,34 +7,15 @@ import math
 import jax
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 from lib.core import patterns
 from primitive_fn import primitive_fn
-from lib_oracles import (Cfg, assert_all_match, conv_lax, factored_forms,
+from window_configs import configs
+from lib_oracles import (assert_all_match, conv_lax, factored_forms,
                          local_lax, out_grid_of, pads_of, random_like,
                          value_and_grads)
 
 FORMS = factored_forms()
-
-
-@st.composite
-def configs(draw):
-  ndim = draw(st.sampled_from([1, 2]))
-  per_dim = lambda s: tuple(draw(s) for _ in range(ndim))
-  grid = per_dim(st.integers(1, 9 if ndim == 1 else 6))
-  kernel = per_dim(st.integers(1, 4))
-  strides = per_dim(st.integers(1, 3))
-  dilation = per_dim(st.integers(1, 2))
-  kind = draw(st.sampled_from(['SAME', 'VALID', 'int', 'pairs']))
-  if kind == 'int':
-    padding = draw(st.integers(0, 2))
-  elif kind == 'pairs':  # low != high allowed
-    padding = [(draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(ndim)]
-  else:
-    padding = kind
-  return Cfg(grid, kernel, strides, padding, dilation, draw(st.integers(1, 3)),
-             draw(st.integers(1, 3)), draw(st.integers(1, 2)))
 
 
 def _valid(cfg):

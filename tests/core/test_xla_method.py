@@ -7,30 +7,15 @@ import chex
 import jax
 import jax.numpy as jnp
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 from jax import lax
 
 from lib.core import contraction, patterns
-
-
-@st.composite
-def configs(draw):
-  ndim = draw(st.sampled_from([1, 2]))
-  per_dim = lambda s: tuple(draw(s) for _ in range(ndim))
-  grid = per_dim(st.integers(2, 8 if ndim == 1 else 6))
-  kernel = per_dim(st.integers(1, 3))
-  strides = per_dim(st.integers(1, 2))
-  dilation = per_dim(st.integers(1, 2))
-  kind = draw(st.sampled_from(['SAME', 'VALID', 'pairs']))
-  padding = ([(draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(ndim)]
-             if kind == 'pairs' else kind)
-  return grid, kernel, strides, padding, dilation, draw(st.integers(1, 3)), draw(st.integers(1, 3))
+from window_configs import configs
 
 
 def _pattern(cfg):
-  grid, kernel, strides, padding, dilation, _, _ = cfg
   try:
-    return patterns.convolution(grid, kernel, strides, padding, dilation)
+    return patterns.convolution(cfg.grid, cfg.kernel, cfg.strides, cfg.padding, cfg.dilation)
   except ValueError:
     assume(False)
 
@@ -56,7 +41,7 @@ def _operands(pattern, c_in, c_out, runs, batch=2):
 @given(configs())
 def test_xla_matches_gather_alone_under_vmap_and_in_scan(cfg):
   pattern = _pattern(cfg)
-  theta, x, cot = _operands(pattern, cfg[5], cfg[6], runs=2)
+  theta, x, cot = _operands(pattern, cfg.c_in, cfg.c_out, runs=2, batch=cfg.batch)
   fns = {m: _loss_grads(pattern, m) for m in ('xla', 'gather')}
 
   def in_scan(fn):  # two steps, the second one's inputs depend on the first's gradients
