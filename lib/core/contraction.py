@@ -11,11 +11,12 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
     'gather'  the patches through the pattern's static index table (any pattern);
     'slices'  the patches as one strided slice of the zero-padded grid per tap (window patterns; no
               gather, so friendly to TPUs);
-    'chunks'  'slices' in cache-sized chunks. Tied: chunks of the batch whose patches the backward
-              pass recomputes, once the patches would outgrow CHUNK_ABOVE_BYTES. Untied: chunks of
-              the first output axis in the layout `[*grid, C, batch]`, both passes written out
-              (`jax.custom_vjp`): per chunk one batched GEMM over its positions for the output, one
-              for the weight gradient, and the input gradient's taps added into place (no scatter).
+    'chunks'  'slices' in cache-sized chunks, once the patches would outgrow CHUNK_ABOVE_BYTES
+              (below it, 'slices' itself). Tied: chunks of the batch whose patches the backward
+              pass recomputes. Untied: chunks of the first output axis in the layout
+              `[*grid, C, batch]`, both passes written out (`jax.custom_vjp`): per chunk one batched
+              GEMM over its positions for the output, one for the weight gradient, and the input
+              gradient's taps added into place (no scatter).
 - 'xla' (tied window patterns; untied: 'slices'), not factored and never picked by 'auto': XLA's own
   convolution for the output and, at stride 1, for the input gradient (the same convolution of the
   cotangent with flipped taps and swapped channels, in canonical layouts: the form XLA keeps fast inside
@@ -55,8 +56,8 @@ from lib.core.patterns import Pattern, Sharing, Window
 
 FORMS = ('factored', 'materialized')
 METHODS = ('auto', 'gather', 'slices', 'chunks', 'xla')
-# Tied 'chunks' and the weight gradient of 'xla' run in one pass up to CHUNK_ABOVE_BYTES of patches,
-# else in chunks of about CHUNK_BYTES; untied 'chunks' always in chunks of about CHUNK_BYTES.
+# 'chunks' and the weight gradient of 'xla' run in one pass ('slices') up to CHUNK_ABOVE_BYTES of
+# patches, else in chunks of about CHUNK_BYTES.
 CHUNK_ABOVE_BYTES = 8 * 2**20
 CHUNK_BYTES = 2**20
 
@@ -193,9 +194,13 @@ def _rows_per_chunk(pattern: Pattern, c_in: int, batch: int, itemsize: int) -> i
 
 
 def _untied_chunks(pattern: Pattern, theta, x):
-  """`[B, N_out, C_out]`: the untied contraction in chunks of the first output axis (see
-  `_untied_chunks_vjp`), in the layout `[*grid, C, B]`: per chunk, the patches `[P, k * C_in, B]` of
-  its P positions and one batched GEMM `[k * C_in, C_out]^T @ [k * C_in, B]` per position."""
+  """`[B, N_out, C_out]`: `_untied_slices` up to CHUNK_ABOVE_BYTES of patches, else the untied
+  contraction in chunks of the first output axis (see `_untied_chunks_vjp`), in the layout
+  `[*grid, C, B]`: per chunk, the patches `[P, k * C_in, B]` of its P positions and one batched GEMM
+  `[k * C_in, C_out]^T @ [k * C_in, B]` per position."""
+  batch, _, c_in = x.shape
+  if batch * pattern.n_out * pattern.taps * c_in * x.dtype.itemsize <= CHUNK_ABOVE_BYTES:
+    return _untied_slices(pattern, theta, x)
   return _untied_chunks_vjp(pattern, theta, x)
 
 
@@ -375,7 +380,7 @@ def resolve_method(pattern: Pattern, method: str = 'auto') -> str:
   """The method 'auto' stands for on this platform (see the module docstring's table)."""
   if method != 'auto':
     return method
-  if jax.default_backend() == 'cpu' and pattern.sharing is Sharing.TIED:
+  if jax.default_backend() == 'cpu':
     return 'chunks'
   return 'slices'
 

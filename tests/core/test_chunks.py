@@ -1,7 +1,7 @@
 """method='chunks' with several chunks must still equal lax's convolution and flax's ConvLocal
 (values and both gradients). Tied: the batch split into a loop, patches recomputed in the backward
 pass, also under vmap and jvp. Untied: the first output axis split into chunks, both passes written
-out (a custom_vjp), also under vmap.
+out (a custom_vjp), also under vmap. Below the threshold both are the one-pass 'slices'.
 
 The oracle tests run 'chunks' on configurations far below its thresholds, where it is one pass (one
 chunk); here the thresholds are lowered so every case below splits into several chunks.
@@ -76,17 +76,29 @@ def test_chunks_under_vmap_and_jvp(tiny_chunks):
   assert got[0].shape == (3, cfg.batch, *out_grid, cfg.c_out)
 
 
-def test_auto_picks_chunks_for_tied_and_slices_for_untied_on_cpu():
+def test_auto_picks_chunks_on_cpu():
   conv, local = patterns.convolution((8, 8), 3), patterns.locally_connected((8, 8), 3)
   assert jax.default_backend() == 'cpu'
   assert contraction.resolve_method(conv) == 'chunks'  # 'xla' is opt-in: not the factored form
-  assert contraction.resolve_method(local) == 'slices'
+  assert contraction.resolve_method(local) == 'chunks'
   assert contraction.resolve_method(conv, 'gather') == 'gather'
-  # Below the threshold tied 'chunks' is the one-pass 'slices' program.
-  theta, x = jnp.ones((9, 2, 3)), jnp.ones((2, 64, 2))
-  jaxprs = {m: str(jax.make_jaxpr(lambda t, x, m=m: contraction.apply_pattern(conv, t, x, method=m))(
-      theta, x)) for m in ('chunks', 'slices')}
-  assert jaxprs['chunks'] == jaxprs['slices']
+
+
+@pytest.mark.parametrize('family', ['tied', 'untied'])
+def test_chunks_below_the_threshold_is_slices(family):
+  """Below CHUNK_ABOVE_BYTES of patches 'chunks' is the one-pass 'slices' program, above it not."""
+  make = patterns.convolution if family == 'tied' else patterns.locally_connected
+  pattern = make((8, 8), 3)
+  theta = jnp.ones((pattern.num_blocks, 2, 3))
+  x = jnp.ones((2, 64, 2))
+  jaxpr = lambda m: str(jax.make_jaxpr(
+      lambda t, x: contraction.apply_pattern(pattern, t, x, method=m))(theta, x))
+  assert jaxpr('chunks') == jaxpr('slices')
+  patch_bytes = x.shape[0] * pattern.n_out * pattern.taps * x.shape[2] * 4
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setattr(contraction, 'CHUNK_ABOVE_BYTES', patch_bytes - 1)
+    patch.setattr(contraction, 'CHUNK_BYTES', patch_bytes // 4)
+    assert jaxpr('chunks') != jaxpr('slices')
 
 
 # (config index, batch): 1-D and 2-D, strided, dilated, asymmetric padding, an odd first axis.
@@ -97,6 +109,7 @@ UNTIED_CASES = [(1, 2), (4, 3), (8, 2), (9, 2), (10, 1), (12, 2)]
                          ids=[f'{CONFIG_IDS[i]}-B{b}' for i, b in UNTIED_CASES])
 def test_untied_chunks_match_flax_convlocal(monkeypatch, index, batch):
   """One output row (the first output axis) per chunk: the smallest chunks there are."""
+  monkeypatch.setattr(contraction, 'CHUNK_ABOVE_BYTES', 0)
   monkeypatch.setattr(contraction, 'CHUNK_BYTES', 1)
   cfg = dataclasses.replace(CONFIGS[index], batch=batch)
   pattern = patterns.locally_connected(cfg.grid, cfg.kernel, cfg.strides, cfg.padding, cfg.dilation)
@@ -113,6 +126,7 @@ def test_untied_chunks_match_flax_convlocal(monkeypatch, index, batch):
 
 def test_untied_chunks_under_vmap(monkeypatch):
   """Per-run parameters and inputs, and per-run parameters on a shared input, as the engine trains."""
+  monkeypatch.setattr(contraction, 'CHUNK_ABOVE_BYTES', 0)
   monkeypatch.setattr(contraction, 'CHUNK_BYTES', 1)
   cfg = dataclasses.replace(CONFIGS[8], batch=2)
   pattern = patterns.locally_connected(cfg.grid, cfg.kernel, cfg.strides, cfg.padding, cfg.dilation)
