@@ -10,7 +10,9 @@ count the multiply-adds each case executes (3 products of the layer's size: forw
 gradients; the materialized and FC forms execute their dense matrix) against a 2048^3 float32 matmul
 timed in the same rounds.
 The factored case `method='auto'` picks on this platform is marked 'auto'; the LCN/CNN line compares
-those two inside the scan, where both execute the same multiply-adds. Writes `layer_speed.json` and
+those two inside the scan, where both execute the same multiply-adds. Each family also times its
+GEMMs by themselves on patches given ('its GEMMs alone'), the cost of the arithmetic before any
+patch is read or written. Writes `layer_speed.json` and
 summary.md to --workdir.
 """
 
@@ -27,6 +29,7 @@ from absl import flags, logging
 from flax import linen
 from jax import lax
 
+from lib.analysis import gemm_floor
 from lib.analysis.benchmark import time_interleaved
 from lib.core import contraction, layers, patterns
 from lib.report import render, speed_sections
@@ -38,6 +41,9 @@ SCALES = {
 }
 # 'xla' is for tied patterns only (on an untied one it runs 'slices').
 FACTORED = {'conv': ('gather', 'slices', 'chunks', 'xla'), 'lcn': ('gather', 'slices', 'chunks')}
+# The factored layer's GEMMs by themselves on patches given (lib.analysis.gemm_floor): no patch is
+# read or written, so no arrangement of the patches can run faster than these.
+GEMMS_ALONE = 'its GEMMs alone, patches given'
 MATMUL_SIZE = 2048
 MATMUL = f'{MATMUL_SIZE}^3 float32 matmul'
 
@@ -79,8 +85,15 @@ def _factored_name(pattern, method: str) -> str:
   return f"{form} ({method}{', auto' if auto else ''})"
 
 
+def gemms_alone(layer, in_shape, batch, key):
+  """`(apply, params, patches)`: the layer's GEMMs by themselves, its patches given (one input of
+  their own), what any patch-based arrangement of the layer must at least pay."""
+  (info,) = layer.describe(in_shape)[1]
+  return gemm_floor.operands(info, batch, key)
+
+
 def cases(batch, grid, c_in, c_out, k, dense: bool):
-  """(family, name, apply, params, multiply-adds) for every case at one scale."""
+  """(family, name, apply, params, multiply-adds, own input or None) for every case at one scale."""
   key = jax.random.PRNGKey(0)
   x = jnp.zeros((batch, *grid, c_in))
   in_shape = (*grid, c_in)
@@ -89,22 +102,28 @@ def cases(batch, grid, c_in, c_out, k, dense: bool):
   dense_macs = batch * (math.prod(grid) * c_in) * (math.prod(grid) * c_out)
   conv_params = layers.Conv(c_out, kernel).init(key, in_shape)[1]
   out = [('conv', 'lax.conv_general_dilated', lambda p, x: _lax_conv(p['kernel'], x) + p['bias'],
-          conv_params, macs),
-         ('conv', 'flax.linen.Conv', *_flax(linen.Conv(c_out, kernel), x, key), macs)]
+          conv_params, macs, None),
+         ('conv', 'flax.linen.Conv', *_flax(linen.Conv(c_out, kernel), x, key), macs, None)]
   conv_pattern = patterns.convolution(grid, kernel)
   out += [('conv', _factored_name(conv_pattern, m),
-           *_ours(layers.Conv(c_out, kernel, method=m), in_shape, key), macs) for m in FACTORED['conv']]
+           *_ours(layers.Conv(c_out, kernel, method=m), in_shape, key), macs, None)
+          for m in FACTORED['conv']]
+  apply, params, patches = gemms_alone(layers.Conv(c_out, kernel), in_shape, batch, key)
+  out.append(('conv', GEMMS_ALONE, apply, params, macs, patches))
   out.append(('lcn', 'flax.linen.ConvLocal',
-              *_flax(linen.ConvLocal(c_out, kernel, padding='SAME'), x, key), macs))
+              *_flax(linen.ConvLocal(c_out, kernel, padding='SAME'), x, key), macs, None))
   lcn_pattern = patterns.locally_connected(grid, kernel)
   out += [('lcn', _factored_name(lcn_pattern, m),
-           *_ours(layers.Local(c_out, kernel, method=m), in_shape, key), macs) for m in FACTORED['lcn']]
+           *_ours(layers.Local(c_out, kernel, method=m), in_shape, key), macs, None)
+          for m in FACTORED['lcn']]
+  apply, params, patches = gemms_alone(layers.Local(c_out, kernel), in_shape, batch, key)
+  out.append(('lcn', GEMMS_ALONE, apply, params, macs, patches))
   if dense:
     out += [
         ('conv', 'materialized', *_ours(layers.Conv(c_out, kernel, form='materialized'), in_shape,
-                                        key), dense_macs),
+                                        key), dense_macs, None),
         ('fc', 'dense, same in/out shapes', *_ours(layers.Dense(c_out, out_grid=grid), in_shape,
-                                                   key), dense_macs),
+                                                   key), dense_macs, None),
     ]
   return x, out
 
@@ -152,16 +171,17 @@ def run_scale(name: str, budget_s: float, dense: bool, scan_steps: int) -> tuple
   x = jax.random.normal(jax.random.PRNGKey(1), x.shape)
   a = jax.random.normal(jax.random.PRNGKey(3), (MATMUL_SIZE, MATMUL_SIZE))
   single, looped = {MATMUL: (lambda a, b: a @ b, (a, a))}, {}
-  for family, case, apply, params, _ in todo:
-    cotangent = jax.random.normal(jax.random.PRNGKey(2), jax.eval_shape(apply, params, x).shape)
+  for family, case, apply, params, _, own_input in todo:
+    inputs = x if own_input is None else own_input
+    cotangent = jax.random.normal(jax.random.PRNGKey(2), jax.eval_shape(apply, params, inputs).shape)
     step = forward_backward(apply)
-    single[family, case] = (step, (params, x, cotangent))
-    looped[family, case] = (in_scan(step, scan_steps), (params, x, cotangent))
+    single[family, case] = (step, (params, inputs, cotangent))
+    looped[family, case] = (in_scan(step, scan_steps), (params, inputs, cotangent))
   timed = time_interleaved(single, budget_s=budget_s)
   peak = 2 * MATMUL_SIZE**3 / timed[MATMUL].median_s / 1e9
   timed_scan = time_interleaved(looped, min_runs=1, max_runs=3, budget_s=budget_s)
   rows = []
-  for family, case, _, params, macs in todo:
+  for family, case, _, params, macs, _ in todo:
     t, scan_step_s = timed[family, case], timed_scan[family, case].median_s / scan_steps
     gflop = 6 * macs / 1e9
     rows.append(dict(scale=name, family=family, case=case,

@@ -9,7 +9,10 @@ other, once with this project's layers (the engine's model) and once with the sa
 flax.linen.Conv. Each is timed --repeats times, interleaved with a 2048^3 float32 matmul, and the
 best counts; compile time is excluded from both rates and reported apart. GFLOP/s count 2 x the
 multiply-adds of one engine run (`experiment.cost_per_run`: 3 x the model's per example and step,
-plus its one evaluation) per trained model, against the fastest of those matmuls (the peak). Writes
+plus its one evaluation) per trained model, against the fastest of those matmuls (the peak). The
+GEMMs of one engine step by themselves (`lib.analysis.gemm_floor`: every layer's forward and both
+gradients for --runs runs, patches given), timed in the same rounds, say what the arithmetic reaches
+at these shapes before any patch is read or written. Writes
 sweep_speed.json and summary.md (the rates as a table) to --workdir.
 """
 
@@ -25,7 +28,7 @@ from absl import flags
 from flax import linen
 
 from experiments import sweep_flags
-from lib.analysis import peak
+from lib.analysis import benchmark, gemm_floor, peak
 from lib.data import load_dataset
 from lib.engine import experiment, grids, protocols, sharding, training
 from lib.report import render
@@ -70,6 +73,23 @@ def engine_trainer(data, runs: int, config: training.TrainConfig, method: str):
     return time.time() - tic, metrics['test_accuracy'][:runs, -1].tolist()
 
   return compile_s, run_all, 2 * experiment.cost_per_run(group)
+
+
+def gemms_alone(data, runs: int, config: training.TrainConfig, method: str) -> dict:
+  """The GEMMs of one engine step by themselves, patches given (`lib.analysis.gemm_floor`): every
+  layer's forward and both gradients for `runs` runs, vmapped, at the protocol's batch, the runs
+  sharded over the devices as the engine shards them (where they divide evenly).
+
+  Returns:
+    `{'time': () -> seconds of one call (the median of several), 'flops': per call}`.
+  """
+  model = protocols.model('cnn', 'mnist1d', data.num_classes, method)
+  infos = model.describe(data.x_train.shape[1:])[1]
+  fn, args, flops = gemm_floor.step(infos, config.batch_size, runs, jax.random.key(0))
+  mesh = sharding.run_mesh()
+  if runs % mesh.size == 0:  # the runs over the devices, as the engine places them
+    args = jax.tree.map(lambda a: sharding.shard_runs(np.asarray(a), mesh), args)
+  return {'time': lambda: benchmark.time_jitted(fn, *args, budget_s=1.0).median_s, 'flops': flops}
 
 
 class FlaxCNN(linen.Module):
@@ -161,18 +181,24 @@ def main(argv):
                                                    sweep_flags.METHOD.value)
   loops = {name: loop_trainer(data, _LOOP_RUNS.value, config, sweep_flags.METHOD.value, name)
            for name in _LOOP_LAYERS.value}
-  engine_times, loop_times, matmuls = [], {name: [] for name in loops}, []
+  floor = gemms_alone(data, _RUNS.value, config, sweep_flags.METHOD.value)
+  engine_times, loop_times, matmuls, floor_times = [], {name: [] for name in loops}, [], []
   for _ in range(_REPEATS.value):
     matmuls.append(peak.matmul_gflops())
+    floor_times.append(floor['time']())
     engine_times.append(engine())
     for name, (_, loop) in loops.items():
       loop_times[name].append(loop())
   best = max(matmuls)
+  floor_gflops = floor['flops'] / min(floor_times) / 1e9
+  gemms = {'runs': _RUNS.value, 'step_s': min(floor_times), 'gflops': floor_gflops,
+           'peak_fraction': floor_gflops / best}
   engine = _rate('engine', _RUNS.value, engine_compile_s, engine_times, flops, best)
   rates = {name: _rate(f'jit_loop_{name}', _LOOP_RUNS.value, loops[name][0], loop_times[name], flops,
                        best) for name in loops}
   ratios = {name: engine['models_per_minute'] / r['models_per_minute'] for name, r in rates.items()}
   report = {'engine': engine, 'jit_loop': rates, 'ratio': ratios, 'matmul_gflops': matmuls,
+            'gemms_alone': gemms,
             'steps': config.steps,
             'batch_size': config.batch_size, 'devices': jax.device_count(),
             'device_kind': jax.devices()[0].device_kind, 'jax': jax.__version__}

@@ -79,6 +79,11 @@ def sweep_speed_table(report: dict) -> str:
   lines += ['', f"{report['steps']} steps, batch {report['batch_size']}, {report['devices']} "
             f"{report['device_kind']} devices, jax {report['jax']}; rates exclude compile time, best of "
             f"{len(engine['train_s'])} interleaved repeats{peak}."]
+  if 'gemms_alone' in report:
+    gemms = report['gemms_alone']
+    lines.append(f"The GEMMs of one engine step by themselves ({gemms['runs']} runs, every layer's "
+                 f"forward and both gradients, patches given): {1e3 * gemms['step_s']:.2f} ms, "
+                 f"{gemms['gflops']:.1f} GFLOP/s, {gemms['peak_fraction']:.0%} of the peak.")
   return '\n'.join(lines) + '\n'
 
 

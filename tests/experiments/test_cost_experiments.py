@@ -1,4 +1,5 @@
-"""Smoke tests of receptive_field, budget, learned_locality and sweep_speed end to end with tiny configs,
+"""Smoke tests of receptive_field, budget, learned_locality, sweep_speed and layer_speed end to end with
+tiny configs,
 run by one driver process (smoke_driver.py: one import of the library, a forked child per experiment).
 lib.analysis.dense_cost is tested in-process: its experiment is flag glue."""
 
@@ -22,15 +23,19 @@ SPEC = {
                          '--efcn_n=20', '--efcn_steps=4', '--efcn_seeds=1', '--lasso_steps=4'],
     'sweep_speed': ['--steps=4', '--runs=2', '--repeats=1'],
 }
+# Benchmarks of single layers: no training flags.
+LAYER_SPEC = {'layer_speed': ['--scales=mnist1d', '--nodense', '--budget_s=0.01', '--scan_steps=1']}
 
 
 @pytest.fixture(scope='module')
 def workdirs(tmp_path_factory) -> dict:
   """Runs every experiment of SPEC once; `{name: its workdir}`."""
   root = tmp_path_factory.mktemp('smoke')
-  dirs = {name: root / name for name in SPEC}
+  dirs = {name: root / name for name in {**SPEC, **LAYER_SPEC}}
   spec = [{'name': name, 'flags': [f'--workdir={dirs[name]}', *TINY, *flags]}
           for name, flags in SPEC.items()]
+  spec += [{'name': name, 'flags': [f'--workdir={dirs[name]}', *flags]}
+           for name, flags in LAYER_SPEC.items()]
   (root / 'spec.json').write_text(json.dumps(spec))
   env = {**os.environ, 'JAX_DISABLE_MOST_OPTIMIZATIONS': '1'}
   done = subprocess.run([sys.executable, str(ROOT / 'tests' / 'experiments' / 'smoke_driver.py'),
@@ -94,4 +99,22 @@ def test_sweep_speed_reports_rates_against_the_matmul_peak(workdirs):
     assert rate['gflops'] > 0
     assert rate['peak_fraction'] == pytest.approx(rate['gflops'] / max(report['matmul_gflops']))
   assert report['engine']['runs'] == 2 and len(report['engine']['test_accuracy']) == 2
-  assert 'of matmul peak' in (workdir / 'summary.md').read_text()
+  gemms = report['gemms_alone']
+  assert gemms['runs'] == 2 and gemms['gflops'] > 0
+  assert gemms['peak_fraction'] == pytest.approx(gemms['gflops'] / max(report['matmul_gflops']))
+  text = (workdir / 'summary.md').read_text()
+  assert 'of matmul peak' in text and 'The GEMMs of one engine step by themselves (2 runs' in text
+
+
+def test_layer_speed_times_every_case_and_each_family_s_gemms_alone(workdirs):
+  workdir = workdirs['layer_speed']
+  report = json.loads((workdir / 'layer_speed.json').read_text())
+  rows = {(r['family'], r['case']): r for r in report['rows']}
+  for family, reference in (('conv', 'lax.conv_general_dilated'), ('lcn', 'flax.linen.ConvLocal')):
+    assert rows[family, reference]['median_ratio'] == 1.0
+    gemms = rows[family, 'its GEMMs alone, patches given']
+    auto = [r for (f, case), r in rows.items() if f == family and case.endswith(', auto)')]
+    assert len(auto) == 1 and gemms['gflop'] == auto[0]['gflop']  # the same multiply-adds
+    assert gemms['median_s'] > 0 and gemms['scan_step_s'] > 0
+  assert 0 < report['summary']['mnist1d']['lcn_cnn_scan_rate_ratio']
+  assert 'its GEMMs alone, patches given' in (workdir / 'summary.md').read_text()
