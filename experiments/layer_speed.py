@@ -12,8 +12,7 @@ timed in the same rounds.
 The factored case `method='auto'` picks on this platform is marked 'auto'; the LCN/CNN line compares
 those two inside the scan, where both execute the same multiply-adds. Each family also times its
 GEMMs by themselves on patches given ('its GEMMs alone'), the cost of the arithmetic before any
-patch is read or written. Writes `layer_speed.json` and
-summary.md to --workdir.
+patch is read or written. Writes `layer_speed.json` and summary.md to --workdir.
 """
 
 import dataclasses

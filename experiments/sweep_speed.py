@@ -12,8 +12,8 @@ multiply-adds of one engine run (`experiment.cost_per_run`: 3 x the model's per 
 plus its one evaluation) per trained model, against the fastest of those matmuls (the peak). The
 GEMMs of one engine step by themselves (`lib.analysis.gemm_floor`: every layer's forward and both
 gradients for --runs runs, patches given), timed in the same rounds, say what the arithmetic reaches
-at these shapes before any patch is read or written. Writes
-sweep_speed.json and summary.md (the rates as a table) to --workdir.
+at these shapes before any patch is read or written. Writes sweep_speed.json and summary.md (the
+rates as a table) to --workdir.
 """
 
 import json

@@ -27,20 +27,23 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
   The `custom_vjp` methods (untied 'chunks', 'xla') support reverse mode only; 'gather' and 'slices'
   any transformation. A fully connected pattern is always one plain matmul.
 
-'auto' (`resolve_method`) picks the fastest factored method as one call that experiments/layer_speed.py
-measured on an idle 2-core CPU (MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward +
+'auto' (`resolve_method`) picks the fastest factored method that experiments/layer_speed.py measured
+on an idle 2-core CPU (AMD EPYC; MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward +
 both gradients; ratios within one process, interleaved rounds; jax 0.10.2 | jax 0.12; README's layer
-speed tables), and what the image models (lib.core.models, vmapped over 6 runs at batch 64, 3 steps in
-lax.scan) measured:
+speed tables), and what the vmapped image models measured in the engine
+(`launch.py --experiment=scale`):
 
   pattern  platform  auto      measured
-  tied     CPU       'chunks'  one call 1.33x | 1.60x lax.conv ('slices' 1.49x | 1.82x; 'xla' 0.99x |
-                               0.91x); one step in lax.scan 0.02x | 0.02x lax.conv, where 'slices' is
-                               faster (0.69x | 0.82x 'chunks'); vmapped image CNNs: 'slices' and
-                               'chunks' equal, and 'xla' runs 'chunks' there
-  untied   CPU       'slices'  0.13x | 0.25x flax ConvLocal; untied 'chunks' is 0.81x | 0.94x of it as
-                               one call but 1.06x | 0.88x in lax.scan, 1.9x | 1.1x at MNIST-1D scale,
-                               1.4-1.8x in the vmapped image LCN (C_in = 1, strides 2)
+  tied     CPU       'chunks'  one call 1.37x | 1.34x lax.conv ('slices' 2.08x | 1.97x; 'xla' 1.13x |
+                               0.90x; the GEMMs alone, patches given, 1.15x | 0.90x); one step in
+                               lax.scan 0.02x | 0.02x lax.conv ('slices' 0.02x | 0.02x); chunks of 4
+                               MB of patches instead of 1: 13% faster as one call (jax 0.10.2) but
+                               the vmapped image CNNs 7-28% slower
+  untied   CPU       'chunks'  0.08x | 0.18x flax ConvLocal ('slices' 0.12x | 0.23x; the GEMMs alone
+                               0.06x | 0.13x); in lax.scan 0.36x | 0.32x ('slices' 0.49x | 0.42x);
+                               the vmapped image LCN 12-30% faster than with 'slices'; below
+                               CHUNK_ABOVE_BYTES of patches (MNIST-1D scale, the image LCN's first
+                               layer) 'chunks' is 'slices'
   any      GPU, TPU  'slices'  not measured: the gather-free path
 """
 
