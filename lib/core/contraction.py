@@ -25,7 +25,8 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
   would run a grouped convolution, slow on CPU) it runs 'chunks'. For a per-step loop of single runs,
   where it is the fastest measured; the project's layers stay the explicit contraction by default.
   The `custom_vjp` methods (untied 'chunks' above CHUNK_ABOVE_BYTES, so also 'auto' there on CPU;
-  'xla') support reverse mode only; 'gather' and 'slices' any transformation. A fully connected pattern is always one plain matmul.
+  'xla') support reverse mode only; 'gather' and 'slices' any transformation. A fully connected
+  pattern is always one plain matmul.
 
 'auto' (`resolve_method`) picks the fastest factored method that experiments/layer_speed.py measured
 on an idle 2-core CPU (AMD EPYC; MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward +
