@@ -84,13 +84,6 @@ def _factored_name(pattern, method: str) -> str:
   return f"{form} ({method}{', auto' if auto else ''})"
 
 
-def gemms_alone(layer, in_shape, batch, key):
-  """`(apply, params, patches)`: the layer's GEMMs by themselves, its patches given (one input of
-  their own), what any patch-based arrangement of the layer must at least pay."""
-  (info,) = layer.describe(in_shape)[1]
-  return gemm_floor.operands(info, batch, key)
-
-
 def cases(batch, grid, c_in, c_out, k, dense: bool):
   """(family, name, apply, params, multiply-adds, own input or None) for every case at one scale."""
   key = jax.random.PRNGKey(0)
@@ -107,16 +100,16 @@ def cases(batch, grid, c_in, c_out, k, dense: bool):
   out += [('conv', _factored_name(conv_pattern, m),
            *_ours(layers.Conv(c_out, kernel, method=m), in_shape, key), macs, None)
           for m in FACTORED['conv']]
-  apply, params, patches = gemms_alone(layers.Conv(c_out, kernel), in_shape, batch, key)
-  out.append(('conv', GEMMS_ALONE, apply, params, macs, patches))
+  floor = gemm_floor.layer_operands(layers.Conv(c_out, kernel), in_shape, batch, key)
+  out.append(('conv', GEMMS_ALONE, *floor[:2], macs, floor[2]))
   out.append(('lcn', 'flax.linen.ConvLocal',
               *_flax(linen.ConvLocal(c_out, kernel, padding='SAME'), x, key), macs, None))
   lcn_pattern = patterns.locally_connected(grid, kernel)
   out += [('lcn', _factored_name(lcn_pattern, m),
            *_ours(layers.Local(c_out, kernel, method=m), in_shape, key), macs, None)
           for m in FACTORED['lcn']]
-  apply, params, patches = gemms_alone(layers.Local(c_out, kernel), in_shape, batch, key)
-  out.append(('lcn', GEMMS_ALONE, apply, params, macs, patches))
+  floor = gemm_floor.layer_operands(layers.Local(c_out, kernel), in_shape, batch, key)
+  out.append(('lcn', GEMMS_ALONE, *floor[:2], macs, floor[2]))
   if dense:
     out += [
         ('conv', 'materialized', *_ours(layers.Conv(c_out, kernel, form='materialized'), in_shape,

@@ -12,37 +12,51 @@ from typing import Callable, Sequence
 import jax
 from jax import lax
 
-from lib.core.layers import PatternInfo
+from lib.core.layers import Layer, PatternInfo
 from lib.core.patterns import Sharing
 
 
-def operands(info: PatternInfo, batch: int, key: jax.Array) -> tuple[Callable, dict, jax.Array]:
+def gemm(info: PatternInfo, batch: int) -> tuple[Callable, tuple[int, ...], tuple[int, ...]]:
   """The contraction of one layer as a function of its blocks and its given patches.
 
   Args:
     info: the layer, as `describe` reports it.
     batch: examples per call.
-    key: for the random operands.
 
   Returns:
-    `(apply, params, patches)`, `apply(params, patches)` being the layer's GEMM(s): tied,
-    `[batch * N_out, k * C_in] @ [k * C_in, C_out]`; untied, `[N_out, batch, k * C_in]` times
-    `[N_out, k * C_in, C_out]` per position (the 'slices' layout); fully connected,
+    `(apply, patches shape, kernel shape)`, `apply({'kernel': kernel}, patches)` being the layer's
+    GEMM(s): tied, `[batch * N_out, k * C_in] @ [k * C_in, C_out]`; untied, `[N_out, batch, k * C_in]`
+    times `[N_out, k * C_in, C_out]` per position (the 'slices' layout); fully connected,
     `[batch, N_in * C_in] @ [N_in * C_in, N_out * C_out]`.
   """
   pattern, c_in, c_out = info.pattern, info.c_in, info.c_out
   if pattern.is_dense:
-    x_shape, w_shape = (batch, pattern.n_in * c_in), (pattern.n_in * c_in, pattern.n_out * c_out)
-    apply = lambda p, x: x @ p['kernel']
-  elif pattern.sharing is Sharing.TIED:
-    x_shape, w_shape = (batch * pattern.n_out, pattern.taps * c_in), (pattern.taps * c_in, c_out)
-    apply = lambda p, x: x @ p['kernel']
-  else:
-    x_shape = (pattern.n_out, batch, pattern.taps * c_in)
-    w_shape = (pattern.n_out, pattern.taps * c_in, c_out)
-    apply = lambda p, x: lax.dot_general(x, p['kernel'], (((2,), (1,)), ((0,), (0,))))
+    return (_matmul, (batch, pattern.n_in * c_in), (pattern.n_in * c_in, pattern.n_out * c_out))
+  if pattern.sharing is Sharing.TIED:
+    return _matmul, (batch * pattern.n_out, pattern.taps * c_in), (pattern.taps * c_in, c_out)
+  return (_per_position, (pattern.n_out, batch, pattern.taps * c_in),
+          (pattern.n_out, pattern.taps * c_in, c_out))
+
+
+def _matmul(params, x):
+  return x @ params['kernel']
+
+
+def _per_position(params, x):
+  return lax.dot_general(x, params['kernel'], (((2,), (1,)), ((0,), (0,))))
+
+
+def operands(info: PatternInfo, batch: int, key: jax.Array) -> tuple[Callable, dict, jax.Array]:
+  """`(apply, params, patches)` of `gemm(info, batch)`, the operands random normal."""
+  apply, x_shape, w_shape = gemm(info, batch)
   x_key, w_key = jax.random.split(key)
   return apply, {'kernel': jax.random.normal(w_key, w_shape)}, jax.random.normal(x_key, x_shape)
+
+
+def layer_operands(layer: Layer, in_shape, batch: int, key: jax.Array):
+  """`operands` of a one-pattern layer (`lib.core.layers.Conv`, `Local`, `Dense`) on `in_shape`."""
+  (info,) = layer.describe(in_shape)[1]
+  return operands(info, batch, key)
 
 
 def multiply_adds(info: PatternInfo, batch: int) -> int:
@@ -67,7 +81,7 @@ def step(infos: Sequence[PatternInfo], batch: int, runs: int, key: jax.Array):
   """
   applies, layer_args = [], []
   for info, layer_key in zip(infos, jax.random.split(key, len(infos))):
-    apply = operands(info, batch, layer_key)[0]
+    apply = gemm(info, batch)[0]
     make = lambda k, info=info: operands(info, batch, k)[1:]
     params, x = jax.vmap(make)(jax.random.split(layer_key, runs))
     cotangent = jax.random.normal(layer_key, jax.eval_shape(jax.vmap(apply), params, x).shape)

@@ -1,6 +1,6 @@
 """Smoke tests of receptive_field, budget, learned_locality, sweep_speed and layer_speed end to end with
-tiny configs,
-run by one driver process (smoke_driver.py: one import of the library, a forked child per experiment).
+tiny configs, run by one driver process (smoke_driver.py: one import of the library, a forked child
+per experiment).
 lib.analysis.dense_cost is tested in-process: its experiment is flag glue."""
 
 import json
@@ -14,13 +14,14 @@ from launch_helper import ROOT
 
 TINY = ['--batch_size=8', '--cpu_devices=0']
 SPEC = {
-    'receptive_field': ['--num_seeds=1', '--depths=2,3', '--init_seeds=2', '--steps=2', '--eval_every=2',
-                        '--erf_examples=8', '--n=20', '--width=2'],
-    'budget': ['--num_seeds=1', '--datasets=mnist1d', '--kinds=params', '--shapes=widest', '--param_budgets=300',
-               '--steps=2', '--n=20'],
+    'receptive_field': ['--num_seeds=1', '--depths=2,3', '--init_seeds=2', '--steps=2',
+                        '--eval_every=2', '--erf_examples=8', '--n=20', '--width=2'],
+    'budget': ['--num_seeds=1', '--datasets=mnist1d', '--kinds=params', '--shapes=widest',
+               '--param_budgets=300', '--steps=2', '--n=20'],
     # The locality part adds an MLP group with an in-program circular shift (shift_eval) to these.
-    'learned_locality': ['--num_seeds=1', '--parts=efcn,beta_lasso', '--steps=4', '--eval_every=2', '--efcn_t=4',
-                         '--efcn_n=20', '--efcn_steps=4', '--efcn_seeds=1', '--lasso_steps=4'],
+    'learned_locality': ['--num_seeds=1', '--parts=efcn,beta_lasso', '--steps=4', '--eval_every=2',
+                         '--efcn_t=4', '--efcn_n=20', '--efcn_steps=4', '--efcn_seeds=1',
+                         '--lasso_steps=4'],
     'sweep_speed': ['--steps=4', '--runs=2', '--repeats=1'],
 }
 # Benchmarks of single layers: no training flags.
