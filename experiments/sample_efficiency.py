@@ -24,19 +24,16 @@ from lib.data import load_dataset
 from lib.engine import experiment, grids, protocols
 from lib.report import render
 
-GRIDS = {  # name -> (sizes, seeds) on MNIST-1D, and on image datasets
-    'default': (((50, 100, 200, 500, 1000, 4000), 3), ((100, 1000, 4000), 2)),
-    'full': (((50, 100, 200, 500, 1000, 2000, 4000), 5),) * 2,
-}
 FLAGS = flags.FLAGS
 
 sweep_flags.define_dataset('mnist1d')
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/sample_efficiency', 'Where the sweep and its '
                                'summaries are written; re-running resumes it.')
-_GRID = flags.DEFINE_enum('grid', 'default', list(GRIDS), 'Which grid of sizes and seeds: default is '
-                          'n in {50, 100, 200, 500, 1000, 4000} x 3 seeds on mnist1d, n in '
-                          '{100, 1000, 4000} x 2 seeds on image datasets; full is n in {50, 100, 200, '
-                          '500, 1000, 2000, 4000} x 5 seeds.')
+_GRID = flags.DEFINE_enum('grid', 'default', list(grids.SAMPLE_EFFICIENCY_GRIDS),
+                          'Which grid of sizes and seeds: default is n in {50, 100, 200, 500, '
+                          '1000, 4000} x 3 seeds on mnist1d, n in {100, 1000, 4000} x 2 seeds on '
+                          'image datasets; full is n in {50, 100, 200, 500, 1000, 2000, 4000} x 5 '
+                          'seeds.')
 _ARCHS = flags.DEFINE_list('archs', None, 'Architectures; default all of the dataset\'s: mnist1d '
                            'fc,lcn,cnn; image datasets fc,lcn,cnn,cnn_gap.')
 _SIZES = flags.DEFINE_list('sizes', None, 'Training-set sizes; overrides the grid\'s.')
@@ -51,12 +48,12 @@ _PERMUTATION_SEED = flags.DEFINE_integer('permutation_seed', 0, 'Seed of that pe
 def grid_from_flags(num_train: int) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
   """`(archs, sizes, seeds)` from the flags; grid sizes above `num_train` become `num_train`."""
   archs = sweep_flags.given_list('archs', _ARCHS.value, protocols.model_names(FLAGS.dataset))
-  sizes, num_seeds = GRIDS[_GRID.value][0 if protocols.is_paper(FLAGS.dataset) else 1]
-  sizes = tuple(sorted({min(n, num_train) for n in sizes}))
+  sizes, seeds = grids.sample_efficiency_grid(_GRID.value, FLAGS.dataset, num_train)
   if _SIZES.value is not None:
     sizes = sweep_flags.positive_ints('sizes', _SIZES.value)
-  num_seeds = _NUM_SEEDS.value or num_seeds
-  return archs, sizes, tuple(range(num_seeds))
+  if _NUM_SEEDS.value is not None:
+    seeds = tuple(range(_NUM_SEEDS.value))
+  return archs, sizes, seeds
 
 
 def main(argv):

@@ -8,6 +8,27 @@ import numpy as np
 from lib.data import Dataset, fixed_permutation, permute_positions
 from lib.engine import experiment, protocols, training
 
+SAMPLE_EFFICIENCY_GRIDS = {  # name -> ((sizes, number of seeds) on MNIST-1D, the same on image datasets)
+    'default': (((50, 100, 200, 500, 1000, 4000), 3), ((100, 1000, 4000), 2)),
+    'full': (((50, 100, 200, 500, 1000, 2000, 4000), 5),) * 2,
+}
+
+
+def sample_efficiency_grid(name: str, dataset: str,
+                           num_train: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+  """`(sizes, seeds)` of a named sample-efficiency grid on a dataset.
+
+  Args:
+    name: a key of `SAMPLE_EFFICIENCY_GRIDS`.
+    dataset: the dataset's spec: the paper's (MNIST-1D) grid or the image grid.
+    num_train: the training-set size; grid sizes above it become it.
+
+  Returns:
+    The sorted distinct sizes, and the seeds `0..num_seeds-1`.
+  """
+  sizes, num_seeds = SAMPLE_EFFICIENCY_GRIDS[name][0 if protocols.is_paper(dataset) else 1]
+  return tuple(sorted({min(n, num_train) for n in sizes})), tuple(range(num_seeds))
+
 
 def arrays(data: Dataset, permutation_seed: int | None = None) -> dict[str, np.ndarray]:
   """`{'x_train', 'y_train', 'x_test', 'y_test'}` of a dataset, with one fixed permutation of its grid

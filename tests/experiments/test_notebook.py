@@ -10,6 +10,7 @@ import os
 import pathlib
 import sys
 
+import jax
 import nbformat
 import pytest
 from ipykernel import kernelspec
@@ -108,3 +109,17 @@ def test_writes_the_summary_and_figure_files(executed):
   _, workdir = executed
   for name in ('summary.md', 'summary.csv', 'sample_efficiency.png'):
     assert (workdir / 'runs' / 'colab_sample_efficiency' / name).stat().st_size > 0, name
+
+
+def test_default_path_selects_the_experiments_default_grid(tmp_path):
+  """The grid cell with SMALL off (the Colab default), executed here without the training cell."""
+  notebook = nbformat.read(NOTEBOOK, as_version=4)
+  (grid_cell,) = [cell.source for cell in notebook.cells if 'standard_groups(' in cell.source]
+  namespace = {'SMALL': False, 'DEVICES': jax.devices(), 'BACKEND': jax.default_backend(),
+               'WORKDIR': str(tmp_path / 'never_written')}
+  exec(grid_cell, namespace)  # pylint: disable=exec-used
+  runs = sorted((r['arch'], r['n'], r['seed']) for g in namespace['groups'] for r in g.runs)
+  assert runs == sorted((arch, n, seed) for arch in ('fc', 'lcn', 'cnn')
+                        for n in (50, 100, 200, 500, 1000, 4000) for seed in (0, 1, 2))
+  assert namespace['train'].steps == 6000
+  assert not (tmp_path / 'never_written').exists()
