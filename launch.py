@@ -2,8 +2,10 @@
 
 Each experiment is a module experiments/NAME.py that defines a `main(argv)` and its own absl flags;
 its docstring's first line describes it (experiments/ also holds shared flag modules, which have no
-`main`). Only the chosen module is imported, so experiments may define flags of the same name. `python launch.py --help` lists the experiments; with `--experiment=NAME` it
-also lists that experiment's flags.
+`main`). Only the chosen module is imported, so experiments may define flags of the same name.
+`python launch.py --help` lists the experiments; with `--experiment=NAME` it also lists that
+experiment's flags. When an experiment with a --workdir finishes, the command that produced it is
+recorded there (`lib.engine.launched`).
 """
 
 import importlib
@@ -12,7 +14,7 @@ import sys
 
 from absl import app, flags
 
-from lib.engine import interrupt
+from lib.engine import interrupt, launched
 
 EXPERIMENTS_DIR = pathlib.Path(__file__).resolve().parent / 'experiments'
 
@@ -56,7 +58,13 @@ def main() -> None:
     sys.exit(0 if name is None and any(a in ('--help', '-h', '--helpfull') for a in sys.argv) else 2)
   flags.DEFINE_string('experiment', None, 'Which experiment to run: ' + ', '.join(names))
   module = importlib.import_module(f'experiments.{name}')
-  app.run(lambda argv: guarded(module.main, argv))
+
+  def run(argv):
+    guarded(module.main, argv)
+    if 'workdir' in flags.FLAGS and flags.FLAGS.workdir:
+      launched.write(pathlib.Path(flags.FLAGS.workdir), name, sys.argv[1:])
+
+  app.run(run)
 
 
 def guarded(experiment_main, argv) -> None:

@@ -22,8 +22,8 @@ _ONLY = flags.DEFINE_multi_string('only', [], 'Run only this catalogue key (repe
 _SKIP = flags.DEFINE_multi_string('skip', [], 'Do not run this catalogue key (repeatable).')
 _OVERRIDE = flags.DEFINE_multi_string('override', [], 'KEY:FLAGS, extra flags appended to an '
                                       'entry\'s (repeatable), e.g. "count:--model=mnist1d_lcn".')
-_README = flags.DEFINE_string('readme', str(state.REPOSITORY / 'README.md'),
-                              'The README the report updates.')
+_PAGE = flags.DEFINE_string('page', str(state.REPOSITORY / 'experiments' / 'results.md'),
+                            'The results page the report writes.')
 _FIGURES = flags.DEFINE_string('figures', str(state.REPOSITORY / 'experiments' / 'figures'),
                                'Where the report writes the committed figures.')
 
@@ -40,7 +40,7 @@ def selected(only, skip) -> list[catalogue.Entry]:
 
 def main(argv):
   del argv
-  for flag in (_ROOT, _README, _FIGURES):
+  for flag in (_ROOT, _PAGE, _FIGURES):
     if not flag.value.strip():
       raise ValueError(f'--{flag.name} is empty')
   entries = selected(_ONLY.value, _SKIP.value)
@@ -48,9 +48,12 @@ def main(argv):
     raise ValueError(f'--only={_ONLY.value} and --skip={_SKIP.value} leave no entry to run')
   overrides = reproduce.parse_overrides(_OVERRIDE.value, catalogue.by_key())
   recorded = reproduce.reproduce(entries, _ROOT.value, overrides)
-  outcome = regenerate.regenerate(_ROOT.value, _README.value, _FIGURES.value)
+  outcome = regenerate.regenerate(_ROOT.value, _PAGE.value, _FIGURES.value)
   print('\n'.join(outcome.lines))
   failed = [e.key for e in entries if recorded['entries'][e.key]['status'] == 'failed']
   if failed:
     print(f'reproduce: {len(failed)} entries failed: {", ".join(failed)}', file=sys.stderr)
+  if outcome.refused:
+    print(f'reproduce: the report refused {", ".join(outcome.refused)}', file=sys.stderr)
+  if failed or outcome.refused:
     sys.exit(1)

@@ -15,7 +15,8 @@ import time
 from absl import logging
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+  """A duration: `00m42s`, `03m05s`, `1h02m00s`."""
   seconds = int(round(seconds))
   hours, rest = divmod(seconds, 3600)
   return (f'{hours}h' if hours else '') + f'{rest // 60:02d}m{rest % 60:02d}s'
@@ -119,4 +120,4 @@ class Tracker:
     self._last_line = now
     eta = self.eta()
     logging.info('[%d/%d runs] %s; elapsed %s, ETA %s', self._finished, self._total, what,
-                 _clock(now - self._start), '?' if eta is None else _clock(eta))
+                 clock(now - self._start), '?' if eta is None else clock(eta))

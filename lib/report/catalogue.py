@@ -1,9 +1,8 @@
-"""The reproduction catalogue: which runs `launch.py --experiment=reproduce` makes, and what of README
-and experiments/figures/ each one produces. Pure data.
+"""The reproduction catalogue: which runs `launch.py --experiment=reproduce` makes, and what of the
+results page (`experiments/results.md`) and experiments/figures/ each one produces. Pure data.
 
-An entry's `key` names its work directory (`ROOT/KEY`) and its README blocks: the block of its table
-NAME lies between `<!-- report:KEY -->` and `<!-- /report:KEY -->` for the first table and
-`<!-- report:KEY/NAME -->` ... `<!-- /report:KEY/NAME -->` for the others. Adding a run is one line.
+An entry's `key` names its work directory (`ROOT/KEY`) and its section of the results page, which
+shows its tables in order and links its figures. Adding a run is one line.
 """
 
 import dataclasses
@@ -15,11 +14,11 @@ class Entry:
   """One run of the reproduction.
 
   Attributes:
-    key: its work directory under the root, and its README marker name.
+    key: its work directory under the root, and its section of the results page.
     experiment: the module under experiments/ (`launch.py --experiment=...`).
     flags: the command-line flags beyond `--workdir`.
-    tables: the README tables it fills, by the names its section renders (`lib.report.sections`);
-      the first is the block `report:KEY`, every other one `report:KEY/NAME`.
+    tables: the tables its section shows, by the names its experiment's section renders
+      (`lib.report.render.SECTIONS`).
     figures: `{figure name in its section: file under experiments/figures/}`, the committed figures
       it redraws.
   """
@@ -28,10 +27,6 @@ class Entry:
   flags: tuple[str, ...] = ()
   tables: tuple[str, ...] = ('summary',)
   figures: dict[str, str] = dataclasses.field(default_factory=dict)
-
-  def marker(self, table: str) -> str:
-    """The README marker name of one of its tables."""
-    return self.key if table == self.tables[0] else f'{self.key}/{table}'
 
 
 ENTRIES = (
@@ -62,7 +57,7 @@ ENTRIES = (
     Entry('shift_generalization_mnist1d', 'shift_generalization', ('--dataset=mnist1d',)),
     Entry('sweep_speed', 'sweep_speed'),
 )
-INDEX = 'experiments'  # the README block listing every entry: `<!-- report:experiments -->`
+INDEX = 'experiments'  # the results page's section listing every entry
 
 
 def by_key(entries=ENTRIES) -> dict[str, Entry]:
@@ -76,5 +71,5 @@ def by_key(entries=ENTRIES) -> dict[str, Entry]:
 
 
 def command(experiment: str, flags=()) -> str:
-  """The command line README shows for a run: `python launch.py --experiment=E FLAGS`."""
+  """The command line the results page shows for a run: `python launch.py --experiment=E FLAGS`."""
   return shlex.join(['python', 'launch.py', f'--experiment={experiment}', *flags])

@@ -1,11 +1,12 @@
-"""`launch.py --experiment=report`: README's tables and the committed figures, redrawn from the
+"""`launch.py --experiment=report`: the results page and the committed figures, redrawn from the
 reproduction's work directories.
 
-For every catalogue entry with a complete work directory `ROOT/KEY`, each of its tables fills its
-README block (with the command that produced it and its wall time from `ROOT/reproduce.json`) and each
-of its committed figures is drawn again into the figures directory. A missing or incomplete work
-directory leaves its blocks and figures as they are; every such key, and every block README lacks, is
-reported in one line.
+The page (`experiments/results.md`, `lib.report.page`) is written whole: an index of every catalogue
+entry, then one section per entry. An entry whose work directory `ROOT/KEY` is complete gets its
+tables, under the command that produced them and its wall time from `ROOT/reproduce.json`, and its
+committed figures are drawn again. An entry the report cannot publish keeps the text it had on the
+page: its work directory is missing (reported), or it is refused (reported with the reason): not
+finished, a grid with runs missing, or produced by flags other than the catalogue's.
 """
 
 import ast
@@ -16,12 +17,14 @@ import pathlib
 
 from lib.analysis import plotting
 from lib.engine import results
-from lib.report import catalogue, readme, render
+from lib.engine.progress import clock
+from lib.report import admission, catalogue, page, render
 from lib.report.section import MissingData
-from lib.report.state import REPOSITORY, STATE_FILE, clock, read_state
+from lib.report.state import REPOSITORY, read_state
+
 
 def _demoted(markdown: str) -> str:
-  """A table's `## heading` lines as bold lines, so that a README block adds no headings."""
+  """A table's `## heading` lines as bold lines, so that a section adds no headings."""
   return '\n'.join(f"**{line.lstrip('#').strip()}**" if line.startswith('#') else line
                    for line in markdown.splitlines())
 
@@ -31,12 +34,12 @@ def _peak(run: dict) -> str:
   return f", peak memory {run['peak_rss_gb']:.1f} GB" if run.get('peak_rss_gb') is not None else ''
 
 
-def caption(entry: catalogue.Entry, state: dict | None) -> str:
-  """The line above a block's table: its command and, where reproduce ran it, its wall time."""
+def caption(entry: catalogue.Entry, flags, state: dict | None) -> str:
+  """The line above a section's tables: the command that produced them and, where reproduce ran it,
+  its wall time."""
   run = (state or {}).get('entries', {}).get(entry.key)
-  flags = run['flags'] if run else entry.flags
   text = f'`{catalogue.command(entry.experiment, flags)}`'
-  if run and run['status'] == 'done':
+  if run and run['status'] == 'done' and list(run['flags']) == list(flags):
     machine = state.get('machine', {})
     day = datetime.datetime.fromisoformat(run['finished']).date().isoformat()
     text += (f": {clock(run['wall_s'])} wall time{_peak(run)} in `launch.py --experiment=reproduce` "
@@ -50,12 +53,19 @@ def _first_docstring_line(experiment: str, experiments_dir: pathlib.Path) -> str
   return (doc or '').split('\n')[0]
 
 
-def index_table(entries, state: dict, experiments_dir: pathlib.Path) -> str:
-  """Every entry: its command, what its experiment shows, and its wall time in the reproduction."""
+def index_table(entries, state: dict | None, experiments_dir: pathlib.Path,
+                previous: str = '') -> str:
+  """Every entry: its command, what its experiment shows, its wall time and peak memory in the
+  reproduction. Without `ROOT/reproduce.json` an entry keeps its row of the `previous` index."""
+  kept = {line.split('|')[1].strip(): line for line in previous.splitlines()
+          if line.startswith('| ') and line.count('|') > 2}
   lines = ['| key | command | what it shows | wall time | peak memory |', '|---|---|---|---:|---:|']
   total, done = 0.0, 0
   for entry in entries:
-    run = state.get('entries', {}).get(entry.key)
+    run = (state or {}).get('entries', {}).get(entry.key)
+    if run is None and entry.key in kept:
+      lines.append(kept[entry.key])
+      continue
     flags = run['flags'] if run else entry.flags
     if run and run['status'] == 'done':
       total, done = total + run['wall_s'], done + 1
@@ -65,96 +75,106 @@ def index_table(entries, state: dict, experiments_dir: pathlib.Path) -> str:
     peak = f"{run['peak_rss_gb']:.1f} GB" if run and run.get('peak_rss_gb') is not None else '-'
     lines.append(f"| {entry.key} | `{catalogue.command(entry.experiment, flags)}` | "
                  f"{_first_docstring_line(entry.experiment, experiments_dir)} | {wall} | {peak} |")
-  machine = state.get('machine', {})
-  lines += ['', f"Wall times in `launch.py --experiment=reproduce` (an entry run again or resumed later "
-            f"keeps its own date: see its block) on {machine.get('cpus', '?')} "
-            f"CPU cores ({machine.get('system', '?')} {machine.get('machine', '')}, Python "
-            f"{machine.get('python', '?')}): {clock(total)} for the {done} entries done."]
-  return '\n'.join(lines) + '\n'
+  if state is None:
+    notes = [line for line in previous.splitlines() if line.strip() and not line.startswith('|')]
+  else:
+    machine = state.get('machine', {})
+    notes = [f"Wall times in `launch.py --experiment=reproduce` on {machine.get('cpus', '?')} CPU "
+             f"cores ({machine.get('system', '?')} {machine.get('machine', '')}, Python "
+             f"{machine.get('python', '?')}): {clock(total)} for the {done} entries done. Peak memory "
+             "is that of the entry's whole process tree, sampled from /proc (Linux; '-' elsewhere)."]
+  return '\n'.join(lines + [''] + notes).strip('\n') + '\n'
 
 
 @dataclasses.dataclass
 class Outcome:
-  """What a report did: `lines` to print, and which README blocks and figures it wrote."""
+  """What a report did: `lines` to print; the entries published, kept and refused; figures drawn."""
   lines: list[str] = dataclasses.field(default_factory=list)
-  blocks: list[str] = dataclasses.field(default_factory=list)
+  published: list[str] = dataclasses.field(default_factory=list)
+  refused: list[str] = dataclasses.field(default_factory=list)
   figures: list[pathlib.Path] = dataclasses.field(default_factory=list)
-  readme_changed: bool = False
+  page_changed: bool = False
 
 
-def regenerate(root: os.PathLike, readme_path: os.PathLike, figures_dir: os.PathLike,
+def _figure_link(entry: catalogue.Entry, name: str, path: pathlib.Path, page_dir: pathlib.Path) -> str:
+  return f'![{entry.key}: {name}]({pathlib.Path(os.path.relpath(path, page_dir)).as_posix()})'
+
+
+def regenerate(root: os.PathLike, page_path: os.PathLike, figures_dir: os.PathLike,
                entries=catalogue.ENTRIES,
                experiments_dir: os.PathLike = REPOSITORY / 'experiments') -> Outcome:
-  """Fills README's blocks and redraws the committed figures from `root`'s work directories.
+  """Writes the results page whole and redraws the committed figures from `root`'s work directories.
 
   Args:
-    root: the reproduction's root (`ROOT/KEY` per entry, `ROOT/reproduce.json`).
-    readme_path: the README to update (it may lack blocks; a missing file is left missing).
+    root: the reproduction's root (`ROOT/KEY` per entry, `ROOT/reproduce.json`); it must exist.
+    page_path: the results page (its previous blocks are kept where nothing replaces them).
     figures_dir: where the committed figures are written (created if missing).
     entries: the catalogue.
     experiments_dir: where the experiments' modules are (their docstrings fill the index).
 
   Returns:
-    The outcome; `lines` says what was left untouched and why, one line each.
+    The outcome; `lines` says what was kept or refused and why, one line each.
 
   Raises:
-    lib.report.readme.MarkerError: README's markers do not pair up (nothing is written).
+    ValueError: `root` is not a directory.
+    lib.report.page.MarkerError: the previous page's markers do not pair up (nothing is written).
   """
-  root, readme_path, figures_dir = (pathlib.Path(p) for p in (root, readme_path, figures_dir))
+  root, page_path, figures_dir = (pathlib.Path(p) for p in (root, page_path, figures_dir))
+  if not root.is_dir():
+    raise ValueError(f'--root={root} is not a directory: nothing to report')
   entries = list(catalogue.by_key(entries).values())
+  old_text = page_path.read_text(encoding='utf-8') if page_path.is_file() else ''
+  previous = page.blocks(old_text)
   state = read_state(root)
-  outcome, contents, drawings = Outcome(), {}, []
+  outcome, bodies, drawings = Outcome(), {}, []
   for entry in entries:
     workdir = root / entry.key
+    flags = admission.expected_flags(entry, state)
     if not workdir.is_dir():
-      outcome.lines.append(f'missing: {entry.key} ({workdir} does not exist)')
-      continue
-    done = render.done_file(entry.experiment)
-    if not (workdir / done).is_file():
-      outcome.lines.append(f'incomplete: {entry.key} ({workdir} has no {done}: its run has not '
-                           'finished; run reproduce again to resume it)')
+      outcome.lines.append(f'missing: {entry.key} ({workdir} does not exist); its section is kept')
       continue
     try:
-      section = render.section(entry.experiment, workdir)
-    except MissingData as missing:
-      again = catalogue.command(entry.experiment, [f'--workdir={workdir}', *entry.flags])
-      outcome.lines.append(f'incomplete: {entry.key} ({missing}; run `{again}` again to write '
-                           'them: it resumes)')
+      admission.check(entry, workdir, flags)
+      section = render.section(entry.experiment, workdir, admission.grid_records(workdir))
+    except (admission.Refused, MissingData) as refusal:
+      outcome.refused.append(entry.key)
+      outcome.lines.append(f'refused: {entry.key} ({refusal}); its section is kept')
       continue
+    absent = [t for t in entry.tables if t not in section.tables]
+    absent += [f for f in entry.figures if f not in section.figures]
+    if absent:
+      outcome.refused.append(entry.key)
+      outcome.lines.append(f'refused: {entry.key} draws no {absent} (it has {list(section.tables)} '
+                           f'and figures {list(section.figures)}); its section is kept')
+      continue
+    parts = [caption(entry, flags, state), f'**{section.title}**']
     for table in entry.tables:
-      if table not in section.tables:
-        outcome.lines.append(f'no table: {entry.key} has no table {table!r} (it has '
-                             f'{list(section.tables)})')
-        continue
-      contents[entry.marker(table)] = f'{caption(entry, state)}\n\n{_demoted(section.tables[table])}'
+      parts += ([] if table == entry.tables[0] else [f'**{table}**']) + [
+          _demoted(section.tables[table]).strip('\n')]
     for name, file in entry.figures.items():
-      if name not in section.figures:
-        outcome.lines.append(f'no figure: {entry.key} has no figure {name!r} (it has '
-                             f'{list(section.figures)})')
-        continue
       drawings.append((section.figures[name], figures_dir / file))
-  if state is not None:
-    contents[catalogue.INDEX] = index_table(entries, state, pathlib.Path(experiments_dir))
-  else:
-    outcome.lines.append(f'no index: {root / STATE_FILE} does not exist, so the {catalogue.INDEX} '
-                         'block is left as it is')
-  if readme_path.is_file() and contents:
-    text = readme_path.read_text(encoding='utf-8')
-    new, missing = readme.fill(text, contents)
-    outcome.lines += [f'no marker: {readme_path} has no {readme.BEGIN.format(name)} ... '
-                      f'{readme.END.format(name)}' for name in missing]
-    outcome.blocks = [name for name in contents if name not in missing]
-    if new != text:
-      results.write_atomically(readme_path, new)
-      outcome.readme_changed = True
-  elif contents:
-    outcome.lines.append(f'no README: {readme_path} does not exist; no block written')
+      parts.append(_figure_link(entry, name, figures_dir / file, page_path.parent))
+    bodies[entry.key] = '\n\n'.join(parts)
+    outcome.published.append(entry.key)
+  sections = {catalogue.INDEX: index_table(entries, state, pathlib.Path(experiments_dir),
+                                           previous.get(catalogue.INDEX, ''))}
+  for entry in entries:
+    sections[entry.key] = bodies.get(entry.key) or previous.get(entry.key) or (
+        f'Not run yet: `{catalogue.command(entry.experiment, entry.flags)}`.')
+  dropped = sorted(set(previous) - set(sections))
+  if dropped:
+    outcome.lines.append(f'dropped: {dropped} (no longer in the catalogue)')
+  text = page.compose(sections)
+  if text != old_text:
+    page_path.parent.mkdir(parents=True, exist_ok=True)
+    results.write_atomically(page_path, text)
+    outcome.page_changed = True
   if drawings:
     figures_dir.mkdir(parents=True, exist_ok=True)
   for build, path in drawings:
     plotting.save(build(), path)
     outcome.figures.append(path)
-  outcome.lines.append(f'{readme_path}: {len(outcome.blocks)} blocks regenerated'
-                       f"{'' if outcome.readme_changed else ', no change'}; "
+  outcome.lines.append(f'{page_path}: {len(outcome.published)} of {len(entries)} sections '
+                       f"regenerated{'' if outcome.page_changed else ', no change'}; "
                        f'{len(outcome.figures)} figures drawn into {figures_dir}')
   return outcome

@@ -26,9 +26,10 @@ import time
 from typing import Sequence, TextIO
 
 from lib.engine import interrupt, results
+from lib.engine.progress import clock
 from lib.report import catalogue
 from lib.report.memory import TreeMemory
-from lib.report.state import REPOSITORY, STATE_FILE, clock, read_state
+from lib.report.state import REPOSITORY, STATE_FILE, read_state
 
 LOG_DIR = 'logs'
 POLL_S = 0.2

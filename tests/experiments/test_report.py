@@ -1,7 +1,8 @@
-"""The report regenerates README blocks and figures from work directories, the same bytes twice;
-reproduce runs an experiment through launch.py and records it. Work directories are written by the
-engine's own writer (`results.Workdir`, `experiment.make_record`) and the experiments' own section
-writer (`render.write`), with made-up accuracies: nothing trains here."""
+"""The report writes the results page whole and redraws figures from work directories, the same bytes
+twice; it publishes only a finished, whole grid made by the catalogue's flags; reproduce runs an
+experiment through launch.py and records it. Work directories are written by the engine's own writer
+(`results.Workdir`, `experiment.make_record`), launch.py's command record (`launched.write`) and the
+experiments' own section writer (`render.write`), with made-up accuracies: nothing trains here."""
 
 import json
 
@@ -9,44 +10,28 @@ import numpy as np
 import pytest
 
 from launch_helper import launch
-from lib.engine import experiment, results, training
-from lib.report import catalogue, regenerate, render
+from lib.engine import experiment, grid_file, launched, results, training
+from lib.report import catalogue, page, regenerate, render
 
 TRAIN = training.TrainConfig(steps=4, eval_every=2)
-README = '''# A paper
-
-<!-- report:permutation -->
-stale permutation table
-<!-- /report:permutation -->
-
-Prose that stays.
-
-<!-- report:permutation/paper -->
-<!-- /report:permutation/paper -->
-
-<!-- report:sample_efficiency -->
-<!-- /report:sample_efficiency -->
-
-<!-- report:budget -->
-the budget block, whose work directory is missing
-<!-- /report:budget -->
-
-<!-- report:shift_generalization -->
-the shift block, whose run did not finish
-<!-- /report:shift_generalization -->
-
-<!-- report:experiments -->
-<!-- /report:experiments -->
-'''
+PREVIOUS = {'budget': 'the budget section, whose work directory is missing',
+            'shift_generalization': 'the shift section, whose run did not finish',
+            'retired': 'an entry no longer in the catalogue'}
 
 
-def _write_sweep(workdir, config, runs) -> None:
-  """Records `runs` (identity, final test accuracy) as the engine would, then the section."""
+def _write_sweep(workdir, config, runs, argv=(), grid=None) -> None:
+  """Records `runs` (identity, final test accuracy) as the engine would, its grid and its command."""
   with results.Workdir(workdir, config) as work:
     for run, accuracy in runs:
       metrics = {'train_loss': [1.0, 0.5], 'train_accuracy': [0.9, 1.0], 'test_loss': [1.2, 1.1],
                  'test_accuracy': [accuracy + 0.05, accuracy]}  # the best evaluation is not the last
       work.append(experiment.make_record(run, metrics, TRAIN, {'config': config}))
+  grid_file.write(workdir, grid if grid is not None else [run for run, _ in runs])
+  launched.write(workdir, config['experiment'], [f"--experiment={config['experiment']}", *argv])
+
+
+def _efficiency_runs():
+  return [({'arch': arch, 'n': n, 'seed': 0}, n / 100) for arch in ('fc', 'cnn') for n in (10, 40)]
 
 
 @pytest.fixture
@@ -54,15 +39,16 @@ def root(tmp_path):
   """A reproduction root: permutation (MNIST-1D) and its digits run, sample_efficiency, an unfinished
   shift_generalization; a reproduce.json that ran them."""
   root = tmp_path / 'root'
-  for key, dataset in (('permutation', 'mnist1d'), ('permutation_digits', 'digits')):
+  for key, dataset, argv in (('permutation', 'mnist1d', ()),
+                             ('permutation_digits', 'digits', ('--dataset=digits',))):
     _write_sweep(root / key, {'experiment': 'permutation', 'dataset': dataset}, [
         ({'arch': arch, 'n': 40, 'seed': seed, 'permuted': permuted},
          0.9 - 0.3 * permuted * (arch == 'cnn') + 0.01 * seed)
-        for arch in ('fc', 'cnn') for permuted in (False, True) for seed in (0, 1)])
+        for arch in ('fc', 'cnn') for permuted in (False, True) for seed in (0, 1)],
+                 (*argv, '--chunk_size=2', f'--workdir={root / key}'))  # execution flags: ignored
     render.write('permutation', root / key)
   _write_sweep(root / 'sample_efficiency', {'experiment': 'sample_efficiency', 'dataset': 'mnist1d'},
-               [({'arch': arch, 'n': n, 'seed': 0}, n / 100) for arch in ('fc', 'cnn')
-                for n in (10, 40)])
+               _efficiency_runs())
   render.write('sample_efficiency', root / 'sample_efficiency')
   _write_sweep(root / 'shift_generalization', {'experiment': 'shift_generalization'}, [])
   ran = {'experiment': 'permutation', 'flags': [], 'status': 'done', 'returncode': 0,
@@ -73,69 +59,101 @@ def root(tmp_path):
   return root
 
 
-def test_blocks_and_figures_regenerated_twice_byte_for_byte(root, tmp_path):
-  readme, figures = tmp_path / 'README.md', tmp_path / 'figures'
-  readme.write_text(README)
-  outcome = regenerate.regenerate(root, readme, figures)
-  text = readme.read_text()
-  assert outcome.readme_changed
-  assert sorted(outcome.blocks) == ['experiments', 'permutation', 'permutation/paper',
-                                    'sample_efficiency']
+@pytest.fixture
+def results_page(tmp_path):
+  path = tmp_path / 'results.md'
+  path.write_text(page.compose(PREVIOUS))
+  return path
+
+
+def test_page_and_figures_regenerated_twice_byte_for_byte(root, results_page, tmp_path):
+  figures = tmp_path / 'figures'
+  outcome = regenerate.regenerate(root, results_page, figures)
+  text = results_page.read_text()
+  assert outcome.page_changed and outcome.refused == ['shift_generalization']
+  assert outcome.published == ['permutation', 'permutation_digits', 'sample_efficiency']
+  assert list(page.blocks(text)) == [catalogue.INDEX] + [e.key for e in catalogue.ENTRIES]
   section = render.section('permutation', root / 'permutation')
   assert section.tables['summary'].strip() in text  # the table of summary.md, the same code
   assert section.tables['summary'] in (root / 'permutation' / 'summary.md').read_text()
-  assert ('`python launch.py --experiment=permutation`: 2 min 05 s wall time in `launch.py '
+  assert ('`python launch.py --experiment=permutation`: 02m05s wall time in `launch.py '
           '--experiment=reproduce` (2 CPU cores, 2026-05-01).') in text
   assert '| fc | 40 | 2 | 100.0 +- 0.0 | 90.5 +- 0.5 | 100.0 +- 0.0 | 90.5 +- 0.5 | 0.0 |' in text
   assert ('| cnn | 2 | 90.5 +- 0.5 | 95.5 +- 0.5 | 94 | 92.3 | 60.5 +- 0.5 | 65.5 +- 0.5 | 56 | '
           '58.7 |') in text  # the best evaluation, not the last, and the paper's figures
   assert '`python launch.py --experiment=sample_efficiency`.' in text  # failed: no wall time
   assert '| cnn | 40 | 1 | 0 | 40.0 +- 0.0 | 100.0 +- 0.0 |' in text
+  assert '![sample_efficiency: sample_efficiency](figures/sample_efficiency.png)' in text
   assert '| permutation | `python launch.py --experiment=permutation` |' in text
   assert '| permutation_digits | `python launch.py --experiment=permutation '\
-         '--dataset=digits` |' in text and '2 min 05 s for the 1 entries done' in text
-  assert 'Prose that stays.' in text and 'stale permutation table' not in text
-  assert 'the budget block, whose work directory is missing' in text
-  assert 'the shift block, whose run did not finish' in text
+         '--dataset=digits` |' in text and '02m05s for the 1 entries done' in text
+  assert PREVIOUS['budget'] in text and PREVIOUS['shift_generalization'] in text
+  assert 'an entry no longer in the catalogue' not in text
+  assert 'Not run yet: `python launch.py --experiment=count`.' in text
   assert sorted(p.name for p in figures.iterdir()) == ['permutation_digits.png',
                                                        'sample_efficiency.png']
   lines = '\n'.join(outcome.lines)
   assert f'missing: budget ({root / "budget"} does not exist)' in lines
-  assert 'incomplete: shift_generalization' in lines and 'summary.md' in lines
-  assert f'no marker: {readme} has no <!-- report:sample_efficiency/by_n -->' in lines
-  assert 'has no <!-- report:permutation_digits -->' in lines  # its table's block
+  assert 'refused: shift_generalization' in lines and 'summary.md' in lines
+  assert "dropped: ['retired']" in lines
   drawn = {p.name: p.read_bytes() for p in figures.iterdir()}
 
-  again = regenerate.regenerate(root, readme, figures)
-  assert readme.read_text() == text and not again.readme_changed
+  again = regenerate.regenerate(root, results_page, figures)
+  assert results_page.read_text() == text and not again.page_changed
   assert {p.name: p.read_bytes() for p in figures.iterdir()} == drawn
-  assert again.lines[:-1] == outcome.lines[:-1] and again.lines[-1].endswith(
-      f'4 blocks regenerated, no change; 2 figures drawn into {figures}')
+  assert again.lines[-1].endswith(
+      f'3 of {len(catalogue.ENTRIES)} sections regenerated, no change; 2 figures drawn into {figures}')
 
 
-def test_a_missing_workdir_changes_nothing_and_says_so(tmp_path):
-  readme = tmp_path / 'README.md'
-  readme.write_text(README)
-  outcome = regenerate.regenerate(tmp_path / 'nothing', readme, tmp_path / 'figures')
-  assert readme.read_text() == README and not (tmp_path / 'figures').exists()
-  assert sum(line.startswith('missing: ') for line in outcome.lines) == len(catalogue.ENTRIES)
-  assert any(line.startswith('no index: ') for line in outcome.lines)
+def test_a_workdir_made_by_other_flags_is_refused_and_its_section_kept(root, results_page, tmp_path):
+  workdir = root / 'sample_efficiency'
+  launched.write(workdir, 'sample_efficiency', ['--sizes=50,100', '--num_seeds=2', '--steps=200'])
+  outcome = regenerate.regenerate(root, results_page, tmp_path / 'figures')
+  assert 'sample_efficiency' in outcome.refused
+  line = next(line for line in outcome.lines if line.startswith('refused: sample_efficiency'))
+  assert ('produced by `python launch.py --experiment=sample_efficiency --num_seeds=2 '
+          '--sizes=50,100 --steps=200`, not `python launch.py --experiment=sample_efficiency`') in line
+  assert 'Not run yet: `python launch.py --experiment=sample_efficiency`.' in results_page.read_text()
+  assert not (tmp_path / 'figures' / 'sample_efficiency.png').exists()
+
+
+def test_an_incomplete_grid_is_refused(root, results_page, tmp_path):
+  grid = [run for run, _ in _efficiency_runs()] + [{'arch': 'lcn', 'n': 40, 'seed': 0}]
+  grid_file.write(root / 'sample_efficiency', grid)
+  outcome = regenerate.regenerate(root, results_page, tmp_path / 'figures')
+  line = next(line for line in outcome.lines if line.startswith('refused: sample_efficiency'))
+  assert 'Incomplete grid: 4 of 5 runs recorded; missing: arch=lcn, n=40, seed=0.' in line
+
+
+def test_a_shrunk_grid_publishes_its_own_runs(root, results_page, tmp_path):
+  grid_file.write(root / 'sample_efficiency', [{'arch': 'cnn', 'n': 40, 'seed': 0}])
+  regenerate.regenerate(root, results_page, tmp_path / 'figures')
+  body = page.blocks(results_page.read_text())['sample_efficiency']
+  assert '| cnn | 40 | 1 | 0 | 40.0 +- 0.0 | 100.0 +- 0.0 |' in body and '| fc |' not in body
+
+
+def test_a_root_that_does_not_exist_is_an_error(tmp_path):
+  with pytest.raises(ValueError, match='is not a directory'):
+    regenerate.regenerate(tmp_path / 'nothing', tmp_path / 'results.md', tmp_path / 'figures')
+  done = launch('report', f'--root={tmp_path / "nothing"}', f'--page={tmp_path / "results.md"}')
+  assert done.returncode == 2 and 'is not a directory' in done.stderr
+  assert not (tmp_path / 'results.md').exists()
 
 
 def test_reproduce_runs_an_experiment_and_the_report(tmp_path):
-  root, readme, figures = tmp_path / 'root', tmp_path / 'README.md', tmp_path / 'figures'
-  readme.write_text('<!-- report:count -->\n<!-- /report:count -->\n')
-  done = launch('reproduce', f'--root={root}', '--only=count', f'--readme={readme}',
+  root, results_page, figures = tmp_path / 'root', tmp_path / 'results.md', tmp_path / 'figures'
+  done = launch('reproduce', f'--root={root}', '--only=count', f'--page={results_page}',
                 f'--figures={figures}', '--override=count:--model=mnist1d_lcn')
   assert done.returncode == 0, done.stderr[-3000:]
   assert '[reproduce 1/1] count: python launch.py --experiment=count' in done.stdout
   run = json.loads((root / 'reproduce.json').read_text())['entries']['count']
   assert run['status'] == 'done' and run['wall_s'] > 0 and run['flags'] == ['--model=mnist1d_lcn']
-  text = readme.read_text()
-  assert text.startswith('<!-- report:count -->\n\n`python launch.py --experiment=count '
-                         '--model=mnist1d_lcn`: ')
-  assert '| **total** |  | 32,610 |' in text  # the LCN twin's free parameters
+  assert launched.read(root / 'count') == {'experiment': 'count', 'flags': ['--model=mnist1d_lcn']}
+  body = page.blocks(results_page.read_text())['count']
+  assert body.startswith('`python launch.py --experiment=count --model=mnist1d_lcn`: ')
+  assert '| **total** |  | 32,610 |' in body  # the LCN twin's free parameters
   assert np.isclose(json.loads((root / 'count' / 'count.json').read_text())['in_shape'],
                     [40, 1]).all()
-  regenerate.regenerate(root, readme, figures)
-  assert readme.read_text() == text
+  text = results_page.read_text()
+  regenerate.regenerate(root, results_page, figures)
+  assert results_page.read_text() == text
