@@ -47,6 +47,11 @@ class Group:
       inside the compiled, vmapped program; its outputs go into each run's record.
     optimizer: optional optax transformation replacing the one `train` names.
     init: optional `init(key, in_shape) -> params` replacing `model.init`.
+    sample: optional `sample(key, batch) -> (x, y)`: online learning on fresh examples every step
+      (`training.make_train`); the data's training arrays then only serve the train metrics.
+    loss: optional per-example `loss(logits, y) -> [batch]` replacing cross-entropy.
+    track: optional `track(params) -> {name: array}` at every evaluation point; each output goes
+      into the record as a curve.
   """
   name: str
   model: Layer
@@ -57,6 +62,9 @@ class Group:
   evaluate: Callable | None = None
   optimizer: optax.GradientTransformation | None = None
   init: Callable | None = None
+  sample: Callable | None = None
+  loss: Callable | None = None
+  track: Callable | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,7 +205,8 @@ class Program:
     train = training.make_train(
         group.model, group.train, training.identity_tag(group.runs[0]['arch']),
         augment=group.augment, evaluate=group.evaluate, optimizer=group.optimizer,
-        init=group.init, eval_batch_size=options.eval_batch_size, progress=report)
+        init=group.init, eval_batch_size=options.eval_batch_size, progress=report,
+        sample=group.sample, loss=group.loss, track=group.track)
     self._jitted = jax.jit(jax.vmap(train, in_axes=(0, 0, 0, None)))
     self._max_n = max(r['n'] for r in group.runs)
     devices = mesh.devices.size

@@ -129,11 +129,11 @@ def map_batches(fn: Callable, x, batch_size: int):
   return jax.tree.map(lambda a: a.reshape(batches * size, *a.shape[2:])[:num], out)
 
 
-def _loss_and_correct(apply, params, x, y):
-  """Per-example cross-entropy `[batch]` and correctness `[batch]`."""
+def _loss_and_correct(apply, params, x, y, loss=None):
+  """Per-example loss `[batch]` (`loss(logits, y)`, default cross-entropy) and correctness `[batch]`."""
   logits = apply(params, x)
-  loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
-  return loss, (jnp.argmax(logits, -1) == y).astype(jnp.float32)
+  loss = optax.softmax_cross_entropy_with_integer_labels if loss is None else loss
+  return loss(logits, y), (jnp.argmax(logits, -1) == y).astype(jnp.float32)
 
 
 def progress_block(eval_every: int, most: int = 100) -> int:
@@ -144,7 +144,8 @@ def progress_block(eval_every: int, most: int = 100) -> int:
 def make_train(model: Layer, config: TrainConfig, tag: int = 0, *, augment: Callable | None = None,
                evaluate: Callable | None = None, optimizer: optax.GradientTransformation | None = None,
                init: Callable | None = None, eval_batch_size: int = 500,
-               progress: Callable | None = None):
+               progress: Callable | None = None, sample: Callable | None = None,
+               loss: Callable | None = None, track: Callable | None = None):
   """Builds the pure function that trains one run of `model` under `config`.
 
   Args:
@@ -161,6 +162,13 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0, *, augment: Call
     eval_batch_size: examples per evaluation batch.
     progress: optional host function `progress(steps_done)`, called (through `jax.debug.callback`)
       after every `progress_block(config.eval_every)` steps, with the steps this run has done.
+    sample: optional `sample(key, batch_size) -> (x, y)`, online learning: every step trains on
+      fresh examples drawn in the program from that step's key, instead of the run's subset (which
+      then only serves the train metrics).
+    loss: optional per-example `loss(logits [batch, classes], y [batch]) -> [batch]`, replacing
+      cross-entropy in training and in the loss metrics.
+    track: optional `track(params) -> {name: array}`, evaluated with the metrics at every
+      evaluation point; its outputs join the metrics as `[num_evals, ...]`.
 
   Returns:
     `train(seed, n, subset, data) -> metrics`, where
@@ -186,15 +194,18 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0, *, augment: Call
     used = jnp.arange(subset.shape[0]) < n  # [max_n]
 
     def loss_fn(params, x, y):
-      return _loss_and_correct(apply, params, x, y)[0].mean()
+      return _loss_and_correct(apply, params, x, y, loss)[0].mean()
 
     def step(carry, step_key):
       params, opt_state = carry
-      rows = subset[jax.random.randint(step_key, (config.batch_size,), 0, n)]
-      x = data['x_train'][rows]
+      if sample is None:
+        rows = subset[jax.random.randint(step_key, (config.batch_size,), 0, n)]
+        x, y = data['x_train'][rows], data['y_train'][rows]
+      else:
+        x, y = sample(step_key, config.batch_size)
       if augment is not None:
         x = augment(jax.random.fold_in(step_key, 1), x)
-      grads = jax.grad(loss_fn)(params, x, data['y_train'][rows])
+      grads = jax.grad(loss_fn)(params, x, y)
       updates, opt_state = optimizer.update(grads, opt_state, params)
       return (optax.apply_updates(params, updates), opt_state), None
 
@@ -202,15 +213,16 @@ def make_train(model: Layer, config: TrainConfig, tag: int = 0, *, augment: Call
       rows = jnp.where(used, subset, subset[0])
       count = jnp.maximum(used.sum(), 1)
       train_loss, train_correct = map_batches(
-          lambda r: _loss_and_correct(apply, params, data['x_train'][r], data['y_train'][r]), rows,
-          eval_batch_size)
+          lambda r: _loss_and_correct(apply, params, data['x_train'][r], data['y_train'][r], loss),
+          rows, eval_batch_size)
       num_test = data['y_test'].shape[0]
       test_loss, test_correct = map_batches(
-          lambda b: _loss_and_correct(apply, params, *b), (data['x_test'], data['y_test']),
+          lambda b: _loss_and_correct(apply, params, *b, loss), (data['x_test'], data['y_test']),
           eval_batch_size)
       return {'train_loss': jnp.where(used, train_loss, 0).sum() / count,
               'train_accuracy': jnp.where(used, train_correct, 0).sum() / count,
-              'test_loss': test_loss.sum() / num_test, 'test_accuracy': test_correct.sum() / num_test}
+              'test_loss': test_loss.sum() / num_test, 'test_accuracy': test_correct.sum() / num_test,
+              **(track(params) if track is not None else {})}
 
     def run_block(carry, inputs):
       block_index, keys = inputs

@@ -22,6 +22,7 @@ SECTIONS = {
     'count': 'cost_sections:count',
     'dense_cost': 'cost_sections:dense_cost_section',
     'dimension_scaling': 'theory_sections:dimension_scaling',
+    'emergence': 'emergence_section:emergence',
     'kernels': 'theory_sections:kernels',
     'layer_speed': 'speed_sections:layer_speed',
     'learned_locality': 'cost_sections:learned_locality',
