@@ -95,9 +95,10 @@ def make_track(family: str, in_shape, window: int):
 
 def task_arrays(kind: str, grid, xis, gain: float) -> dict:
   """A fixed 'train'-metric sample and test set, drawn once from keys no run trains on."""
-  sample = jax.jit(gaussian_fields.make_sampler(kind, grid, xis, gain), static_argnums=1)
-  x_train, y_train = sample(jax.random.PRNGKey(2**30), NUM_TRAIN_METRIC)
-  x_test, y_test = sample(jax.random.PRNGKey(2**30 + 1), NUM_TEST)
+  filters = gaussian_fields.class_filters(kind, grid, xis, gain)
+  draw = lambda key, num: gaussian_fields.draw_jitted(key, num, kind, grid, filters, gain)
+  x_train, y_train = draw(jax.random.PRNGKey(2**30), NUM_TRAIN_METRIC)
+  x_test, y_test = draw(jax.random.PRNGKey(2**30 + 1), NUM_TEST)
   return {k: np.asarray(v) for k, v in
           dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test).items()}
 

@@ -15,8 +15,6 @@ sample is `irfftn(sqrt(S) * rfftn(noise))` for the spectrum `S = fftn(C)` and wh
 from an explicit key, inside a compiled program.
 """
 
-import math
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -84,19 +82,19 @@ def field_filter(kind: str, grid: tuple[int, ...], xi: float, gain: float) -> np
   return sqrt_spectrum(latent if kind == 'nlgp' else nlgp_covariance(latent, gain))
 
 
-def transform(kind: str, z: jax.Array, gain: float, variance: float = 1 + JITTER) -> jax.Array:
+def transform(kind: str, z: jax.Array, gain, variance: float = 1 + JITTER) -> jax.Array:
   """The pointwise map from the coloured field to the input: erf for 'nlgp', identity for 'gp'.
 
   Args:
     kind: 'gp' or 'nlgp'.
     z: the coloured field, any shape; each entry has variance `variance`.
-    gain: the NLGP's gain.
+    gain: the NLGP's gain (a float or a traced scalar).
     variance: C(0) of the latent field.
   """
   if kind == 'gp':
     return z
-  gamma = 2 / math.pi * math.asin(gain ** 2 * variance / (1 + gain ** 2 * variance))
-  return jax.lax.erf(gain * z / math.sqrt(2)) / math.sqrt(gamma)
+  gamma = 2 / jnp.pi * jnp.arcsin(gain ** 2 * variance / (1 + gain ** 2 * variance))
+  return jax.lax.erf(gain * z / jnp.sqrt(2.0)) / jnp.sqrt(gamma)
 
 
 def colour(key: jax.Array, filters: jax.Array, which: jax.Array, grid: tuple[int, ...]) -> jax.Array:
@@ -117,6 +115,20 @@ def colour(key: jax.Array, filters: jax.Array, which: jax.Array, grid: tuple[int
   return jnp.fft.irfftn(spectrum, s=grid, axes=axes).astype(jnp.float32)
 
 
+def draw(key: jax.Array, batch: int, kind: str, grid: tuple[int, ...], filters: jax.Array, gain):
+  """`(x [batch, *grid, 1], y [batch] int32)`: class c (uniform over the `filters`) is the `kind`
+  field coloured by `filters[c]` (`field_filter`). Pure and traceable."""
+  label_key, field_key = jax.random.split(key)
+  y = jax.random.randint(label_key, (batch,), 0, filters.shape[0])
+  x = transform(kind, colour(field_key, filters, y, grid), gain)
+  return x[..., None], y.astype(jnp.int32)
+
+
+def class_filters(kind: str, grid: tuple[int, ...], xis, gain: float) -> np.ndarray:
+  """`[len(xis), *rfft_grid]`: the colouring filter of every class (`field_filter`)."""
+  return np.stack([field_filter(kind, tuple(int(n) for n in grid), xi, gain) for xi in xis])
+
+
 def make_sampler(kind: str, grid: tuple[int, ...], xis, gain: float):
   """`sample(key, batch) -> (x [batch, *grid, 1], y [batch] int32)`: a two-or-more-class task whose
   class c is the `kind` field of correlation length `xis[c]`; labels uniform over the classes.
@@ -124,12 +136,9 @@ def make_sampler(kind: str, grid: tuple[int, ...], xis, gain: float):
   Pure and traceable: fresh examples for every key, nothing materialised beforehand.
   """
   grid = tuple(int(n) for n in grid)
-  filters = jnp.asarray(np.stack([field_filter(kind, grid, xi, gain) for xi in xis]))
+  filters = jnp.asarray(class_filters(kind, grid, xis, gain))
+  return lambda key, batch: draw(key, batch, kind, grid, filters, gain)
 
-  def sample(key, batch: int):
-    label_key, field_key = jax.random.split(key)
-    y = jax.random.randint(label_key, (batch,), 0, len(xis))
-    x = transform(kind, colour(field_key, filters, y, grid), gain)
-    return x[..., None], y.astype(jnp.int32)
 
-  return sample
+# One compiled program per (batch, kind, grid): filters and gain are arguments.
+draw_jitted = jax.jit(draw, static_argnums=(1, 2, 3))
