@@ -5,13 +5,14 @@ import dataclasses
 import chex
 import numpy as np
 
+from lib.data import inputs
 from lib.data.digits28_reader import read_digits28
 from lib.data.digits_reader import read_digits
 from lib.data.mnist1d_reader import read_mnist1d
 from lib.data.npz_reader import read_npz
 from lib.data.synthetic_dsd import read_dsd
 from lib.data.synthetic_lza import read_lza
-from lib.data.tfds_reader import read_tfds
+from lib.data.tfds_reader import read_tfds, tfds_builder
 from lib.data.validation import validate_arrays
 
 SPEC_KINDS = ('mnist1d', 'digits', 'digits28', 'tfds:NAME[:CONFIG]', 'npz:PATH', 'lza:d=D', 'dsd:k=K,d=D')
@@ -85,7 +86,8 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     canvas: the side of the digits' canvas (`digits` only); at least 8.
 
   Returns:
-    The dataset, named by `spec`.
+    The dataset, named by `spec`. The fingerprint of an `npz:` or `tfds:` input (`lib.data.inputs`) is
+    recorded in `inputs.LOADED[spec]`.
 
   Raises:
     ValueError: for an unknown spec or invalid data (see `validate_arrays`: non-finite inputs, labels
@@ -101,8 +103,11 @@ def load_dataset(spec: str, *, data_dir: str | None = None, canvas: int = 24) ->
     arrays = read_digits28()
   elif kind == 'tfds' and rest and rest.count(':') <= 1:
     arrays = read_tfds(rest.replace(':', '/'), data_dir)
+    inputs.LOADED[spec] = inputs.tfds_fingerprint(tfds_builder(rest.replace(':', '/'), data_dir),
+                                                  {'train': len(arrays[1]), 'test': len(arrays[3])})
   elif kind == 'npz' and rest:
     arrays = read_npz(rest)
+    inputs.LOADED[spec] = inputs.npz_fingerprint(rest)
   elif kind == 'lza':
     arrays = read_lza(rest)
   elif kind == 'dsd':

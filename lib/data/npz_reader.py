@@ -3,13 +3,15 @@
 import numpy as np
 
 KEYS = ('x_train', 'y_train', 'x_test', 'y_test')
+CHANNELS = (1, 3, 4)  # grey, RGB, RGBA
 
 
 def read_npz(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
   """Reads and validates images and labels saved with `np.savez`.
 
   The file holds `x_train`, `y_train`, `x_test`, `y_test`. Images are `[n, H, W]` (one channel) or
-  `[n, H, W, C]`, uint8 (scaled by 1/255) or floating point (kept as they are). Labels are `[n]` whole,
+  `[n, H, W, C]`, uint8 (scaled by 1/255) or floating point (kept as they are); a channel-first
+  `[n, C, H, W]` array (second axis 1, 3 or 4, last axis not) is refused. Labels are `[n]` whole,
   non-negative class numbers; `num_classes` is the largest label plus one, so `load_dataset` refuses a
   file where some class below it has no training example (see `lib.data.validation`).
 
@@ -42,6 +44,9 @@ def _images(key: str, x: np.ndarray) -> np.ndarray:
   """Checks `[n, H, W]` or `[n, H, W, C]` images and returns them as `[n, H, W, C]` float32."""
   if x.ndim not in (3, 4):
     raise ValueError(f'{key} must be [n, H, W] or [n, H, W, C] images, got {key}.shape={x.shape}')
+  if x.ndim == 4 and x.shape[1] in CHANNELS and x.shape[3] not in CHANNELS:
+    raise ValueError(f'{key}.shape={x.shape} looks channel-first ([n, C, H, W]); this project reads '
+                     f'images as [n, H, W, C]: save np.moveaxis({key}, 1, -1) instead')
   if x.dtype == np.uint8:
     x = x.astype(np.float32) / 255
   elif np.issubdtype(x.dtype, np.floating):

@@ -34,11 +34,7 @@ def read_tfds(name: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray, 
     DatasetUnavailableError: if the dataset is not prepared under `data_dir`.
     ValueError: if TFDS has no such dataset, or it lacks a `train` or `test` split.
   """
-  try:
-    builder = tfds.builder(name, data_dir=data_dir)
-  except tfds.core.registered.DatasetNotFoundError as error:
-    raise ValueError(f'TFDS has no dataset {name!r} ({str(error).splitlines()[0]}); '
-                     f'`tfds.list_builders()` names them all') from None
+  builder = tfds_builder(name, data_dir)
   missing = [split for split in SPLITS if builder.info.splits and split not in builder.info.splits]
   if missing:
     raise ValueError(f'TFDS dataset {name!r} has the splits {list(builder.info.splits)}, not {missing}; '
@@ -62,6 +58,15 @@ def read_tfds(name: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray, 
   (x_train, y_train), (x_test, y_test) = [(x.astype(np.float32) / 255, y.astype(np.int32))
                                           for x, y in splits]
   return x_train, y_train, x_test, y_test, num_classes
+
+
+def tfds_builder(name: str, data_dir: str | None):
+  """TFDS's builder of `name` in `data_dir`; ValueError naming the dataset if TFDS has none."""
+  try:
+    return tfds.builder(name, data_dir=data_dir)
+  except tfds.core.registered.DatasetNotFoundError as error:
+    raise ValueError(f'TFDS has no dataset {name!r} ({str(error).splitlines()[0]}); '
+                     f'`tfds.list_builders()` names them all') from None
 
 
 def tensorflow_installed() -> bool:

@@ -23,8 +23,8 @@ from absl import logging
 
 from lib.core import counting
 from lib.core.layers import Layer
-from lib.data import nested_balanced_subsets
-from lib.engine import interrupt, progress, provenance, results, sharding, training
+from lib.data import inputs, nested_balanced_subsets
+from lib.engine import grid_file, interrupt, progress, provenance, results, sharding, training
 
 CONVERGED = 0.98
 REQUIRED = ('arch', 'n', 'seed')
@@ -272,11 +272,13 @@ def run(groups: list[Group], workdir: str, config: dict, options: Options = Opti
     groups: the experiment's runs.
     workdir: its work directory (`config.json`, `results.jsonl`).
     config: the experiment's JSON config; a work directory of another config is refused unless
-      `options.overwrite`.
+      `options.overwrite` (grid axes do not count: `lib.engine.identity`). The fingerprints of the
+      input files of the datasets it names are added under `inputs` (`lib.data.inputs`).
     options: chunking, memory and evaluation settings.
 
   Returns:
-    Every record of the grid's runs, in grid order.
+    Every record of the grid's runs, in grid order. The grid's run identities are stored in the work
+    directory (`lib.engine.grid_file`); a grid left incomplete is logged.
 
   Raises:
     ValueError: for malformed groups, bad options or an unusable work directory, before anything
@@ -286,9 +288,15 @@ def run(groups: list[Group], workdir: str, config: dict, options: Options = Opti
   options.validate()
   validate(groups)
   config = json.loads(json.dumps(config))
-  position = {run_id(r): i for i, r in enumerate(r for g in groups for r in g.runs)}
-  with results.Workdir(workdir, config, overwrite=options.overwrite,
-                       writer=jax.process_index() == 0) as work:
+  files = inputs.named_in(config)
+  if files:
+    config['inputs'] = files
+  grid = [r for g in groups for r in g.runs]
+  position = {run_id(r): i for i, r in enumerate(grid)}
+  writer = jax.process_index() == 0
+  with results.Workdir(workdir, config, overwrite=options.overwrite, writer=writer) as work:
+    if writer:
+      grid_file.write(work.path, grid)
     done = {_recorded_id(r) for r in work.records()}
     pending = [(g, [r for r in g.runs if run_id(r) not in done]) for g in groups]
     pending = sorted([(g, runs) for g, runs in pending if runs],
@@ -298,9 +306,12 @@ def run(groups: list[Group], workdir: str, config: dict, options: Options = Opti
     logging.info('%d runs, %d already recorded in %s, %d to train.', total, total - todo,
                  work.path, todo)
     if pending:
-      _train(pending, work, config, options, total, total - todo, position,
-             writer=jax.process_index() == 0)
+      _train(pending, work, config, options, total, total - todo, position, writer=writer)
     mine = [r for r in work.records() if _recorded_id(r) in position]
+    incomplete = grid_file.describe(grid, mine)
+    if incomplete:  # e.g. results.jsonl was removed while the sweep ran
+      logging.warning('%s %s lacks them: run the same command again to train them.', incomplete,
+                      work.path / results.RESULTS_FILE)
     return sorted(mine, key=lambda r: position[_recorded_id(r)])
 
 

@@ -10,7 +10,7 @@ import pathlib
 
 from lib.engine import results
 
-GRID_FILE = 'grid.json'
+GRID_FILE = results.GRID_FILE
 
 
 def _key(run: dict) -> tuple:

@@ -27,12 +27,16 @@ import filelock
 import numpy as np
 from absl import logging
 
+from lib.engine import identity
+
 CONFIG_FILE = 'config.json'
 RESULTS_FILE = 'results.jsonl'
 PARTIAL_FILE = 'results.jsonl.partial'  # cut or unparsable last lines, set aside
 LOCK_FILE = 'workdir.lock'
 HOLDER_FILE = 'workdir.lock.holder'  # JSON: pid, host and command line of the process holding the lock
 REPLACED_PREFIX = 'replaced-'  # + timestamp: where --overwrite moves the previous sweep's files
+GRID_FILE = 'grid.json'  # the grid the running command asked for (`lib.engine.grid_file`)
+KEPT_ON_OVERWRITE = frozenset({LOCK_FILE, HOLDER_FILE, GRID_FILE})  # the running sweep's own
 
 
 class WorkdirError(ValueError):
@@ -57,9 +61,10 @@ class Workdir:
     Args:
       path: the directory (created on entering if missing).
       config: the sweep's JSON-serialisable config, stored as `config.json`.
-      overwrite: if the directory holds a different config, move its files aside (into a
-        `replaced-TIMESTAMP-*` folder inside it) when the new sweep appends its first record, instead
-        of refusing.
+      overwrite: if the directory holds a different config, move its files, everything derived
+        included, aside (into a `replaced-TIMESTAMP-*` folder inside it) when the new sweep appends its
+        first record, instead of refusing. A config that differs only in its grid's axes is the same
+        sweep (`lib.engine.identity`): it is stored and resumed without `overwrite`.
       writer: whether this process writes (process 0 of a multi-host run); if False, no lock is taken
         and nothing is written.
 
@@ -226,16 +231,20 @@ class Workdir:
     except ValueError as error:
       stored = f'unreadable ({error})'
     has_results = results_path.exists() and results_path.stat().st_size > 0
-    if stored == self._config or (stored is None and not has_results):
-      if stored is None and self._writer:
+    same_sweep = isinstance(stored, dict) and not identity.differing(stored, self._config)
+    if same_sweep or (stored is None and not has_results):
+      if stored != self._config and self._writer:  # new, or the same sweep with another grid
         write_atomically(config_path, json.dumps(self._config, indent=2, sort_keys=True) + '\n')
       return
     if not self._overwrite:
       if stored is None:
         held = f'{RESULTS_FILE} but no {CONFIG_FILE}: results of an unknown config'
       elif isinstance(stored, dict):
-        changed = sorted(k for k in set(stored) | set(self._config) if stored.get(k) != self._config.get(k))
+        changed = identity.differing(stored, self._config)
         held = f'results of a different config (differs in {changed})'
+        files = identity.changed_inputs(stored, self._config)
+        if files:
+          held += f'; an input file changed since they were recorded ({"; ".join(files)})'
       else:
         held = f'a {CONFIG_FILE} that is {stored}'
       raise WorkdirError(f'--workdir={self.path} holds {held}; pass --overwrite to move them aside '
@@ -268,12 +277,13 @@ class Workdir:
                     results_path, number, reason, partial_path)
 
   def _move_previous_aside(self) -> None:
-    """Moves the previous sweep's files into a new timestamped folder, then stores the new config."""
+    """Moves every file of the previous sweep (its records, config and everything derived from them:
+    summaries, CSVs, figures, curves) into a new timestamped folder, then stores the new config."""
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     aside = pathlib.Path(tempfile.mkdtemp(prefix=f'{REPLACED_PREFIX}{stamp}-', dir=self.path))
-    for name in (RESULTS_FILE, PARTIAL_FILE, CONFIG_FILE):
-      if (self.path / name).exists():
-        os.replace(self.path / name, aside / name)
+    for path in sorted(self.path.iterdir()):
+      if path.name not in KEPT_ON_OVERWRITE and not path.name.startswith((REPLACED_PREFIX, '.')):
+        os.replace(path, aside / path.name)
     write_atomically(self.path / CONFIG_FILE, json.dumps(self._config, indent=2, sort_keys=True) + '\n')
     self._replace_pending = False
     logging.warning('--overwrite: moved the previous results of --workdir=%s to %s.', self.path, aside)
@@ -320,7 +330,14 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
     f.write(text)
     f.flush()
     os.fsync(f.fileno())
+  os.chmod(f.name, 0o666 & ~_umask())  # the mode `open` would give, not the temporary file's 0600
   os.replace(f.name, path)
+
+
+def _umask() -> int:
+  mask = os.umask(0o022)
+  os.umask(mask)
+  return mask
 
 
 def in_grid_order(records: list[dict]) -> list[dict]:

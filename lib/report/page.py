@@ -69,5 +69,6 @@ def compose(sections: dict[str, str], header: str = HEADER) -> str:
   """The whole page: `header`, then every `{name: Markdown}` as a `## name` section, in order."""
   parts = [header.strip('\n')]
   for name, body in sections.items():
-    parts.append(f"## {name}\n\n{BEGIN.format(name)}\n\n{body.strip(chr(10))}\n\n{END.format(name)}")
+    body = body.strip('\n')
+    parts.append(f'## {name}\n\n{BEGIN.format(name)}\n\n{body}\n\n{END.format(name)}')
   return '\n\n'.join(parts) + '\n'

@@ -12,8 +12,8 @@ import importlib
 import pathlib
 
 from lib.analysis import plotting
-from lib.engine import summary
-from lib.report.section import Section
+from lib.engine import grid_file, summary
+from lib.report.section import Section, read_records
 
 # Experiment name -> 'module:function' under lib/report/, imported when first asked for (a module's
 # imports are only paid for by the experiments that use it).
@@ -62,10 +62,15 @@ def section(experiment: str, workdir: pathlib.Path, records: list[dict] | None =
 
 def write(experiment: str, workdir: pathlib.Path, records: list[dict] | None = None) -> str:
   """Writes summary.md, summary.csv (if the section has rows) and every figure as NAME.png into
-  `workdir`; returns the Markdown."""
+  `workdir`; returns the Markdown. If runs of the grid the work directory was asked for
+  (`lib.engine.grid_file`) are not recorded, summary.md ends saying so."""
   workdir = pathlib.Path(workdir)
   drawn = section(experiment, workdir, records)
   text = drawn.markdown()
+  grid = grid_file.read(workdir)
+  incomplete = grid and grid_file.describe(grid, read_records(workdir) if records is None else records)
+  if incomplete:
+    text = f'{text.rstrip()}\n\n**{incomplete}**\n'
   if drawn.csv is not None:
     summary.write_csv(drawn.csv, workdir / 'summary.csv')
   for name, build in drawn.figures.items():

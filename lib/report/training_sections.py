@@ -18,7 +18,8 @@ PAPER = {'cnn': {'paper': 94, 'notebook': 92.3, 'paper_permuted': 56, 'notebook_
 
 
 def by_n_table(rows: list[dict]) -> str:
-  """Test accuracy (%, mean +- std over seeds) with one line per architecture and a column per n."""
+  """Test accuracy (%, mean +- std over seeds) with one line per architecture and a column per n; a
+  cell says how many of its runs diverged (all diverged: 'diverged')."""
   sizes = sorted({r['n'] for r in rows})
   cells = {(r['arch'], r['n']): r for r in rows}
   lines = ['| arch | ' + ' | '.join(f'n = {n}' for n in sizes) + ' |',
@@ -27,11 +28,17 @@ def by_n_table(rows: list[dict]) -> str:
     values = []
     for n in sizes:
       row = cells.get((arch, n))
-      mark = '*' if row and row['unconverged'] else ''
-      values.append(summary.cell(row, 'test_accuracy') + mark if row else '-')
+      if not row:
+        values.append('-')
+        continue
+      mark = ('*' if row['unconverged'] else '') + (f" ({row['diverged']} of {row['runs']} diverged)"
+                                                    if 0 < row['diverged'] < row['runs'] else '')
+      values.append(summary.cell(row, 'test_accuracy') + mark)
     lines.append(f'| {arch} | ' + ' | '.join(values) + ' |')
   if any(r['unconverged'] for r in rows):
     lines.append('\n\\* some runs below 98% train accuracy at the last step.')
+  if any(0 < r['diverged'] < r['runs'] for r in rows):
+    lines.append('\nDiverged runs (a loss became NaN or infinite) are left out of the mean.')
   return '\n'.join(lines) + '\n'
 
 

@@ -4,7 +4,7 @@ import chex
 import numpy as np
 import pytest
 
-from lib.data import load_dataset
+from lib.data import inputs, load_dataset
 
 
 def _arrays(n_train=6, n_test=4, image=(5, 7), dtype=np.uint8):
@@ -59,3 +59,27 @@ def test_bad_input_is_rejected_with_a_clear_message(tmp_path, change, match):
   change(arrays)
   with pytest.raises(ValueError, match=match):
     _load(tmp_path, **arrays)
+
+
+@pytest.mark.parametrize('image', [(1, 8, 8), (3, 32, 32), (4, 6, 6)])
+def test_channel_first_images_are_refused_naming_the_layout(tmp_path, image):
+  """Issue 20, case 4: [n, 1, 8, 8] loaded as a 1x8 grid of 8 channels, silently."""
+  with pytest.raises(ValueError, match=rf"x_train.shape=\(6, {image[0]}, {image[1]}, {image[2]}\) "
+                                       r"looks channel-first.*\[n, H, W, C\].*np.moveaxis"):
+    _load(tmp_path, **_arrays(image=image))
+
+
+def test_channel_last_images_whose_grid_starts_small_are_kept(tmp_path):
+  data = _load(tmp_path, **_arrays(image=(3, 8, 1)))  # a 3x8 grid of one channel
+  chex.assert_shape(data.x_train, (6, 3, 8, 1))
+
+
+def test_the_file_fingerprint_changes_with_its_content(tmp_path):
+  arrays = _arrays()
+  _load(tmp_path, **arrays)
+  spec = f"npz:{tmp_path / 'data.npz'}"
+  first = inputs.LOADED[spec]
+  assert first['bytes'] == (tmp_path / 'data.npz').stat().st_size and len(first['sha256']) == 64
+  _load(tmp_path, **dict(arrays, y_train=arrays['y_train'][::-1]))  # same shapes, labels moved
+  assert inputs.LOADED[spec]['sha256'] != first['sha256']
+  assert inputs.named_in({'dataset': spec}) == {spec: inputs.LOADED[spec]}

@@ -157,3 +157,20 @@ def test_reproduce_runs_an_experiment_and_the_report(tmp_path):
   text = results_page.read_text()
   regenerate.regenerate(root, results_page, figures)
   assert results_page.read_text() == text
+
+
+def test_a_sweep_of_other_flags_is_refused_by_the_report_with_exit_1(tmp_path):
+  """Issue 20, case 1: a 200-step 2 x 2 grid in ROOT/sample_efficiency was published under the
+  default command's caption."""
+  root, results_page = tmp_path / 'root', tmp_path / 'results.md'
+  flags = ('--archs=fc', '--sizes=10', '--num_seeds=1', '--steps=4', '--eval_every=2',
+           '--batch_size=8')
+  trained = launch('sample_efficiency', f'--workdir={root / "sample_efficiency"}', *flags)
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  assert launched.read(root / 'sample_efficiency')['flags'] == sorted(flags)
+  done = launch('report', f'--root={root}', f'--page={results_page}',
+                f'--figures={tmp_path / "figures"}')
+  assert done.returncode == 1, done.stderr[-3000:]
+  assert 'refused: sample_efficiency' in done.stdout and '--steps=4' in done.stdout
+  assert 'refused to publish sample_efficiency' in done.stderr
+  assert '--steps=4' not in results_page.read_text() and not (tmp_path / 'figures').exists()

@@ -25,3 +25,4 @@ def test_unpaired_markers_are_refused(text, message):
 
 def test_a_marker_inside_a_line_is_not_a_marker():
   assert page.blocks('see `<!-- report:a -->` here\n') == {}
+
