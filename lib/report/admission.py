@@ -2,15 +2,16 @@
 
 A work directory is published only if its run finished (its experiment's done file), every run of
 the grid it was last asked for is recorded (`WORKDIR/grid.json`), and the flags that produced it
-(`WORKDIR/command.json`, written by launch.py) are the ones the entry's command names: the catalogue's
+(`WORKDIR/command.json`, written by launch.py; for a directory made before that file existed, the
+command its latest record's provenance names) are the ones the entry's command names: the catalogue's
 flags, plus any `--override` the reproduction recorded for it.
 """
 
 import pathlib
 
-from lib.engine import grid_file, launched
+from lib.engine import grid_file, launched, results
 from lib.report import catalogue, render
-from lib.report.section import read_records
+from lib.report.section import MissingData, read_records
 
 
 class Refused(Exception):
@@ -35,10 +36,10 @@ def check(entry: catalogue.Entry, workdir: pathlib.Path, flags) -> None:
   if not (workdir / done).is_file():
     raise Refused(f'{workdir} has no {done}: its run has not finished; run its command again to '
                   'resume it')
-  ran = launched.read(workdir)
+  ran = launched.read(workdir) or recorded_command(workdir)
   if ran is None:
-    raise Refused(f'{workdir} has no {launched.COMMAND_FILE}: nothing says which command produced '
-                  'it; run the entry again through launch.py')
+    raise Refused(f'{workdir} has no {launched.COMMAND_FILE} and no record naming its command: '
+                  'nothing says which command produced it; run the entry again through launch.py')
   wanted = launched.result_flags(flags)
   if ran['experiment'] != entry.experiment or ran['flags'] != wanted:
     raise Refused(f"{workdir} was produced by `{catalogue.command(ran['experiment'], ran['flags'])}`,"
@@ -48,6 +49,25 @@ def check(entry: catalogue.Entry, workdir: pathlib.Path, flags) -> None:
     line = grid_file.describe(grid, read_records(workdir))
     if line:
       raise Refused(f'{workdir}: {line}')
+
+
+def recorded_command(workdir: pathlib.Path) -> dict | None:
+  """`{'experiment', 'flags'}` of the launch.py command that recorded the work directory's latest run
+  (its record's provenance), for a directory made before launch.py wrote command.json; else None."""
+  if not (workdir / results.RESULTS_FILE).is_file():
+    return None
+  try:
+    records = read_records(workdir)
+  except MissingData:
+    return None
+  latest = max(records, key=lambda r: r.get('provenance', {}).get('time') or '')
+  argv = (latest.get('provenance', {}).get('command') or '').split()
+  launchers = [i for i, token in enumerate(argv) if token.endswith('launch.py')]
+  if not launchers:
+    return None
+  argv = argv[launchers[0] + 1:]
+  experiment = [t.split('=', 1)[1] for t in argv if t.startswith('--experiment=')]
+  return {'experiment': experiment[0], 'flags': launched.result_flags(argv)} if experiment else None
 
 
 def grid_records(workdir: pathlib.Path) -> list[dict] | None:

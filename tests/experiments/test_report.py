@@ -117,6 +117,24 @@ def test_a_workdir_made_by_other_flags_is_refused_and_its_section_kept(root, res
   assert not (tmp_path / 'figures' / 'sample_efficiency.png').exists()
 
 
+@pytest.mark.parametrize('argv, published', [('', True), (' --steps=4', False)])
+def test_without_command_json_the_latest_record_names_the_command(root, results_page, tmp_path, argv,
+                                                                   published):
+  workdir = root / 'sample_efficiency'
+  (workdir / launched.COMMAND_FILE).unlink()
+  config = {'experiment': 'sample_efficiency', 'dataset': 'mnist1d'}
+  with results.Workdir(workdir, config) as work:  # a later run, as recorded before command.json
+    work.append(experiment.make_record(
+        {'arch': 'fc', 'n': 90, 'seed': 0}, {k: [0.5, 0.5] for k in training.METRICS}, TRAIN,
+        {'config': config, 'provenance': {'time': '2099-01-01T00:00:00+00:00', 'command':
+         f'python launch.py --experiment=sample_efficiency --workdir={workdir}{argv}'}}))
+  outcome = regenerate.regenerate(root, results_page, tmp_path / 'figures')
+  assert ('sample_efficiency' in outcome.published) is published
+  if not published:
+    assert any('produced by `python launch.py --experiment=sample_efficiency --steps=4`' in line
+               for line in outcome.lines)
+
+
 def test_an_incomplete_grid_is_refused(root, results_page, tmp_path):
   grid = [run for run, _ in _efficiency_runs()] + [{'arch': 'lcn', 'n': 40, 'seed': 0}]
   grid_file.write(root / 'sample_efficiency', grid)
