@@ -8,6 +8,12 @@ every shift of the grid, inside the compiled program: accuracy per shift, mean a
 unseen shifts, and shift consistency (Zhang 2019: how often two random shifts of one test image get the
 same class). Train accuracy is on the run's (unshifted, centred) training subset.
 
+The pooled CNN `cnn_gap` subsamples by strides 2, 2, and strides alias (Zhang 2019). Its controls:
+`cnn_blurpool`, the same network with each stride-2 convolution anti-aliased (stride-1 convolution,
+ReLU, binomial blur subsampled by 2), and `cnn_gap_s1`, the same network at stride 1 (invariant up to
+the canvas's edges, 16x the multiply-adds: run when named in --archs). The summary gives the share of
+its seen-shift accuracy each run keeps at unseen shifts.
+
 Any dataset: images (digits, tfds:NAME, npz:PATH) are centred on a `--canvas` square zero image and
 shifted without wrap-around (the canvas must hold the image at every shift); figure: accuracy heatmaps
 over (dy, dx). `--dataset=mnist1d`: circular shifts of the 40 positions; figure: accuracy against the
@@ -29,7 +35,9 @@ from lib.data import Dataset, load_dataset, shift_grid, split_seen_unseen, trans
 from lib.engine import experiment, grids, protocols
 from lib.report import render
 
-ARCHS = ('fc', 'lcn', 'cnn', 'cnn_gap', 'fc_aug')
+ARCHS = ('fc', 'lcn', 'cnn', 'cnn_gap', 'cnn_blurpool', 'cnn_gap_s1', 'fc_aug')
+POOLED = ('cnn_gap', 'cnn_blurpool', 'cnn_gap_s1')  # image models only: mnist1d has none of them
+BY_NAME_ONLY = ('cnn_gap_s1',)  # 16x cnn_gap's multiply-adds: run when named, not by default
 FLAGS = flags.FLAGS
 
 sweep_flags.define_dataset('digits', 'Images are centred on a --canvas square; mnist1d shifts '
@@ -39,8 +47,8 @@ _WORKDIR = flags.DEFINE_string('workdir', 'runs/shift_generalization', 'Where re
 flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _CANVAS = flags.DEFINE_integer('canvas', 20, 'Images: the side of the square zero canvas.',
                                lower_bound=1)
-_ARCHS = flags.DEFINE_list('archs', None, f'Architectures, from {list(ARCHS)}; default all of them '
-                           '(mnist1d has no cnn_gap).')
+_ARCHS = flags.DEFINE_list('archs', None, f'Architectures, from {list(ARCHS)}; default all but '
+                           f'{list(BY_NAME_ONLY)} (mnist1d has no pooled CNN).')
 _MAX_SHIFT = flags.DEFINE_integer('max_shift', None, 'Test shifts: every integer shift in '
                                   '[-max_shift, max_shift] per axis (default images 4, mnist1d 10).',
                                   lower_bound=1)
@@ -92,8 +100,9 @@ def main(argv):
   del argv
   sweep_flags.configure_devices()
   circular = protocols.is_paper(FLAGS.dataset)
-  known = [a for a in ARCHS if not (circular and a == 'cnn_gap')]
-  archs = sweep_flags.given_list('archs', _ARCHS.value, known)
+  known = [a for a in ARCHS if not (circular and a in POOLED)]
+  archs = sweep_flags.given_list('archs', _ARCHS.value,
+                                 [a for a in known if a not in BY_NAME_ONLY])
   for arch in archs:
     if arch not in known:
       raise ValueError(f'archs: arch={arch!r} is unknown for dataset={FLAGS.dataset!r}; expected '

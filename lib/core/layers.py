@@ -139,7 +139,7 @@ def Dense(units: int, out_grid: Sequence[int] = (), **kwargs) -> Layer:
                        lambda p: (*p.out_grid, *p.in_grid), **kwargs)
 
 
-def _stateless(name: str, fn: Callable, out_shape: Callable[[Shape], Shape]) -> Layer:
+def stateless(name: str, fn: Callable, out_shape: Callable[[Shape], Shape]) -> Layer:
   """A layer without parameters: `fn(x)`; `out_shape(in_shape)` validates and infers its shape."""
 
   def describe(in_shape):
@@ -159,7 +159,7 @@ def _stateless(name: str, fn: Callable, out_shape: Callable[[Shape], Shape]) -> 
 
 def Activation(fn: Callable[[jax.Array], jax.Array], name: str = 'Activation') -> Layer:
   """Elementwise nonlinearity."""
-  return _stateless(name, fn, lambda s: s)
+  return stateless(name, fn, lambda s: s)
 
 
 Relu = Activation(jax.nn.relu, 'Relu')
@@ -179,7 +179,7 @@ def _pool(name: str, pool_fn, window, strides, padding) -> Layer:
                                  window if strides is None else strides, padding)
     return pool_fn(x, w.kernel, w.strides, w.pads)
 
-  return _stateless(name, fn, out_shape)
+  return stateless(name, fn, out_shape)
 
 
 def AvgPool(window, strides=None, padding='VALID') -> Layer:
@@ -197,10 +197,10 @@ def _global_avg_shape(in_shape):
   return (channels,)
 
 
-GlobalAvgPool = _stateless('GlobalAvgPool', lambda x: x.mean(axis=tuple(range(1, x.ndim - 1))),
+GlobalAvgPool = stateless('GlobalAvgPool', lambda x: x.mean(axis=tuple(range(1, x.ndim - 1))),
                            _global_avg_shape)
 
-Flatten = _stateless('Flatten', lambda x: x.reshape(x.shape[0], -1),
+Flatten = stateless('Flatten', lambda x: x.reshape(x.shape[0], -1),
                      lambda s: (math.prod(s),))
 
 

@@ -3,7 +3,7 @@
 Every model is a `lib.core.layers.Layer`; FC, LCN and CNN differ only in the pattern of their hidden layers.
 """
 
-from lib.core import layers
+from lib.core import blur, layers
 
 FAMILIES = ('fc', 'lcn', 'cnn')
 READOUTS = ('flatten', 'gap')
@@ -84,8 +84,12 @@ def mnist1d_mlp(num_classes: int = 10, hidden: int = 100, **kwargs) -> layers.La
       layers.Dense(num_classes, **kwargs))
 
 
-def image_fc(num_classes: int = 10, width: int = 128, **kwargs) -> layers.Layer:
-  """An MLP for any grid: flatten, two dense hidden layers of `width` units, ReLU, dense readout."""
+def image_fc(num_classes: int = 10, width: int = 512, **kwargs) -> layers.Layer:
+  """An MLP for any grid: flatten, two dense hidden layers of `width` units, ReLU, dense readout.
+
+  512 units: with 128 the FC trained at every shift of the digits stayed at 95-96.6% train accuracy
+  (`lib.engine.protocols`).
+  """
   return build('fc', num_classes=num_classes, depth=2, width=width, **kwargs)
 
 
@@ -112,11 +116,37 @@ def image_cnn_gap(num_classes: int = 10, **kwargs) -> layers.Layer:
                strides=[2, 2, 1, 1], readout='gap', **kwargs)
 
 
+def image_cnn_blurpool(num_classes: int = 10, taps: int = 3, **kwargs) -> layers.Layer:
+  """cnn_gap with anti-aliased subsampling (Zhang 2019): each stride-2 convolution becomes a stride-1
+  convolution, ReLU and a `taps`-tap binomial blur subsampled by 2 (`lib.core.blur`).
+
+  The same parameters as cnn_gap and the same output grids; the first two convolutions cost 4x theirs.
+  """
+  conv = lambda strides: layers.Conv(32, 3, strides, 'SAME', **kwargs)
+  return layers.serial(conv(1), layers.Relu, blur.BlurPool(taps, 2),
+                       conv(1), layers.Relu, blur.BlurPool(taps, 2),
+                       conv(1), layers.Relu, conv(1), layers.Relu,
+                       layers.GlobalAvgPool, layers.Dense(num_classes, **kwargs))
+
+
+def image_cnn_gap_s1(num_classes: int = 10, **kwargs) -> layers.Layer:
+  """cnn_gap at stride 1: four 3x3 SAME convolutions of 32 channels, ReLU, global average pool + dense.
+
+  Nothing subsamples, so on a zero background its logits are invariant to any shift that keeps the
+  content 4 pixels (its field's radius) inside the grid. It sees 9x9 pixels: a control for small
+  images (the 8x8 digits), not for 28x28 ones; it costs 16x cnn_gap's multiply-adds.
+  """
+  return build('cnn', num_classes=num_classes, depth=4, width=32, kernel_size=3, strides=1,
+               readout='gap', **kwargs)
+
+
 ZOO = {
     'fc': image_fc,
     'lcn': lambda num_classes=10, **kw: image_local('lcn', num_classes, **kw),
     'cnn': lambda num_classes=10, **kw: image_local('cnn', num_classes, **kw),
     'cnn_gap': image_cnn_gap,
+    'cnn_blurpool': image_cnn_blurpool,
+    'cnn_gap_s1': image_cnn_gap_s1,
     'mnist1d_cnn': mnist1d_cnn,
     'mnist1d_lcn': lambda num_classes=10, **kw: mnist1d_cnn(num_classes, shared=False, **kw),
     'mnist1d_mlp': mnist1d_mlp,

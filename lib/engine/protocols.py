@@ -7,11 +7,11 @@ they are `lib.core.models`' image models, trained with IMAGE_TRAIN, Adam 3e-3 de
 schedule over the run. With a constant 3e-3, 1500 steps left one lcn run at 97.7% train accuracy on
 4,000 28x28 digits, cnn_gap (pooled readout) at about 97.5% (a larger learning rate, 6e-3 or 1e-2,
 kills it) and fc at 97.4-98.5% when trained at shifted positions (shift_generalization); with the
-cosine decay lcn reaches 99.9-100%. cnn_gap still needs twice the steps (96.7-97.0% at 1500) and fc
-trains as long (IMAGE_STEPS; FC is cheap). The image fc has 512 units per layer (IMAGE_FC_WIDTH):
-with 128, the FC trained at every shift of the digits (shift_generalization's fc_aug) stays at
-95-96.6% train accuracy whatever the steps or schedule; with 512 it reaches 98.4% (README:
-"Protocols").
+cosine decay lcn reaches 99.9-100%. The pooled CNNs train 4500 steps: at 3000 cnn_gap reaches 99.9%
+train accuracy on digits28 but stopped below 98% on real 28x28 handwritten digits (a review's
+measurement, data not in this repository), so the easy digits28 leaves no margin. fc trains 3000 (FC
+is cheap). `cnn_blurpool` and `cnn_gap_s1` (IMAGE_CONTROLS) are cnn_gap's aliasing controls, run by
+name (shift_generalization), not by default.
 """
 
 import dataclasses
@@ -23,10 +23,11 @@ from lib.engine.training import TrainConfig
 PAPER_TRAIN = TrainConfig()
 IMAGE_TRAIN = TrainConfig(optimizer='adam', learning_rate=3e-3, batch_size=64, steps=1500,
                           eval_every=1500, schedule='cosine')
-IMAGE_STEPS = {'fc': 3000, 'cnn_gap': 3000}  # architectures that train longer on images (steps = eval_every)
+# Architectures that train longer on images (steps = eval_every).
+IMAGE_STEPS = {'fc': 3000, 'cnn_gap': 4500, 'cnn_blurpool': 4500, 'cnn_gap_s1': 4500}
 PAPER_MODELS = {'fc': 'mnist1d_mlp', 'lcn': 'mnist1d_lcn', 'cnn': 'mnist1d_cnn'}
 IMAGE_MODELS = {'fc': 'fc', 'lcn': 'lcn', 'cnn': 'cnn', 'cnn_gap': 'cnn_gap'}
-IMAGE_FC_WIDTH = 512  # units per hidden layer of the image protocol's fc (models.image_fc's default: 128)
+IMAGE_CONTROLS = {'cnn_blurpool': 'cnn_blurpool', 'cnn_gap_s1': 'cnn_gap_s1'}
 
 
 def is_paper(dataset: str) -> bool:
@@ -53,9 +54,8 @@ def model(arch: str, dataset: str, num_classes: int, method: str = 'auto') -> La
   Raises:
     ValueError: naming `archs` and the architectures the dataset has.
   """
-  names = model_names(dataset)
+  names = model_names(dataset) if is_paper(dataset) else {**IMAGE_MODELS, **IMAGE_CONTROLS}
   if arch not in names:
     raise ValueError(f'archs: arch={arch!r} is unknown for dataset={dataset!r}; expected one of '
                      f'{list(names)}')
-  options = {'width': IMAGE_FC_WIDTH} if arch == 'fc' and not is_paper(dataset) else {}
-  return models.by_name(names[arch], num_classes, method=method, **options)
+  return models.by_name(names[arch], num_classes, method=method)

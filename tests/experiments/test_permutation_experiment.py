@@ -39,7 +39,7 @@ def test_fc_is_equivariant_to_pixel_permutation(optimizer):
   _, params = model.init(jax.random.key(0), (5, 5, 1))
   permuted = list(params)
   first = dict(params[1])
-  first['kernel'] = first['kernel'][perm]  # Flatten then Dense: kernel [25 * 1, 128], rows = pixels
+  first['kernel'] = first['kernel'][perm]  # Flatten then Dense: kernel [25 * 1, 512], rows = pixels
   permuted[1] = first
   opt = training.make_optimizer(training.TrainConfig(optimizer=optimizer, learning_rate=1e-2))
   batches = [rng.integers(0, 40, 8) for _ in range(5)]
@@ -63,6 +63,7 @@ def test_tiny_run_writes_every_file(tmp_path):
   assert records[0]['config']['dataset'] == 'digits'
   table = (workdir / 'summary.md').read_text()
   assert '| fc | 20 | 1 |' in table and '| cnn | 20 | 1 |' in table
+  assert 'unconverged*' in table and 'not trained to convergence' in table  # 4 steps: marked
 
 
 def test_arch_of_other_dataset_refused(tmp_path):

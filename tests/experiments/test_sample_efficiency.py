@@ -105,6 +105,6 @@ def test_image_protocol_decays_its_rate_and_widens_its_fc():
   assert protocols.train_defaults('mnist1d').schedule == 'constant'  # the paper's protocol
   kernels = lambda dataset: [leaf.shape for leaf in jax.tree.leaves(protocols.model(
       'fc', dataset, 10).init(jax.random.PRNGKey(0), (1, 64, 1))[1]) if leaf.ndim == 2]
-  width = protocols.IMAGE_FC_WIDTH
+  width = 512  # the image fc's one default width (models.image_fc)
   assert kernels('digits') == [(64, width), (width, width), (width, 10)]
   assert kernels('mnist1d')[0] == (64, 100)  # the paper's MLP

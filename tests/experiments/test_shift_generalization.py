@@ -48,19 +48,21 @@ def test_augmentation_lands_only_at_seen_shifts(rule, radius):
 
 def test_tiny_run_writes_every_file_and_resumes(tmp_path):
   workdir = tmp_path / 'shift'
-  flags = (f'--workdir={workdir}', '--canvas=12', '--max_shift=2', '--archs=fc,cnn_gap,fc_aug',
-           '--sizes=40', '--num_seeds=1', '--steps=4', '--eval_every=2', '--batch_size=8')
+  flags = (f'--workdir={workdir}', '--canvas=12', '--max_shift=2',
+           '--archs=fc,cnn_gap,cnn_blurpool,fc_aug', '--sizes=40', '--num_seeds=1', '--steps=4', '--eval_every=2', '--batch_size=8')
   done = launch('shift_generalization', *flags)
   assert done.returncode == 0, done.stderr[-3000:]
   for name in ('config.json', 'results.jsonl', 'summary.csv', 'summary.md', 'shift_accuracy.png',
                'seen_unseen.png'):
     assert (workdir / name).stat().st_size > 0, name
   lines = (workdir / 'results.jsonl').read_text().splitlines()
-  assert len(lines) == 3
+  assert len(lines) == 4
   record = next(r for r in map(json.loads, lines) if r['arch'] == 'fc')
   assert record['n'] == 40
   assert len(record['accuracy_per_shift']) == 25
   assert 0 <= record['consistency'] <= 1
+  table = (workdir / 'summary.md').read_text()
+  assert 'unseen over seen accuracy (%)' in table and '| cnn_blurpool | 40 | 1 (1 unconverged*)' in table
   assert launch('shift_generalization', *flags).returncode == 0
   assert (workdir / 'results.jsonl').read_text().splitlines() == lines  # resumed: nothing retrained
 
@@ -72,11 +74,11 @@ def test_digit_off_canvas_refused(tmp_path):
   assert not (tmp_path / 'w').exists()
 
 
-def test_mnist1d_default_archs_leave_out_cnn_gap(tmp_path):
+def test_mnist1d_default_archs_leave_out_the_pooled_cnns(tmp_path):
   # The default archs pass validation on mnist1d: the run stops at the next check, not at the archs.
   done = launch('shift_generalization', f'--workdir={tmp_path / "d"}', '--dataset=mnist1d',
                 '--max_shift=1')
   assert done.returncode == 2 and 'seen and the unseen shifts' in done.stderr, done.stderr[-3000:]
   refused = launch('shift_generalization', f'--workdir={tmp_path / "r"}', '--dataset=mnist1d',
-                   '--archs=cnn_gap')
-  assert refused.returncode == 2 and "arch='cnn_gap' is unknown" in refused.stderr
+                   '--archs=cnn_blurpool')
+  assert refused.returncode == 2 and "arch='cnn_blurpool' is unknown" in refused.stderr
