@@ -110,3 +110,22 @@ def shift_evaluation(apply: Callable, shifts: np.ndarray, circular: bool, num_cl
 def seen_mask(shifts: np.ndarray, seen: np.ndarray) -> np.ndarray:
   """`[m]` bool: which rows of `shifts` (`[m, d]`) occur among the rows of `seen` (`[k, d]`)."""
   return (shifts[:, None, :] == seen[None, :, :]).all(-1).any(-1)
+
+
+def ring_accuracy(accuracy_per_shift: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+  """Mean accuracy over each ring of shifts: ring r holds the shifts whose largest |component| is r.
+
+  Separates what aliasing costs from what the grid's edges cost: a network subsampled by a total
+  stride s loses to aliasing at shifts that are not multiples of s (ring 2 for s = 4), while only
+  the outer rings bring the content near the edges.
+
+  Args:
+    accuracy_per_shift: `[m]` accuracy at each shift.
+    shifts: `[m, d]` int, the shifts (every ring from 0 to the largest must be present).
+
+  Returns:
+    `[max ring + 1]` mean accuracy per ring.
+  """
+  rings = np.abs(shifts).max(-1)
+  accuracy = np.asarray(accuracy_per_shift, float)
+  return np.array([accuracy[rings == r].mean() for r in range(rings.max() + 1)])

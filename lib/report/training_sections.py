@@ -127,9 +127,24 @@ def permutation(workdir: pathlib.Path, records: list[dict] | None = None) -> Sec
                  csv=rows)
 
 
+def ring_table(scored: list[dict], shifts: np.ndarray) -> str:
+  """Test accuracy (%, mean +- std over seeds) per (arch, n) at each ring of shifts (ring r: the
+  shifts whose largest |component| is r), from the runs that did not diverge."""
+  rings = int(np.abs(shifts).max())
+  lines = ['| arch | n | ' + ' | '.join(f'ring {r}' for r in range(rings + 1)) + ' |',
+           '|---|---|' + '---:|' * (rings + 1)]
+  for arch, n in dict.fromkeys((r['arch'], r['n']) for r in scored):
+    mine = [shift_eval.ring_accuracy(r['accuracy_per_shift'], shifts) for r in scored
+            if (r['arch'], r['n']) == (arch, n) and not r['diverged']]
+    cells = ([f'{100 * m:.1f} +- {100 * s:.1f}' for m, s in zip(np.mean(mine, 0), np.std(mine, 0))]
+             if mine else ['diverged'] * (rings + 1))
+    lines.append(f'| {arch} | {n} | ' + ' | '.join(cells) + ' |')
+  return '\n'.join(lines) + '\n'
+
+
 def shift_generalization(workdir: pathlib.Path, records: list[dict] | None = None) -> Section:
-  """summary: train, seen-shift and unseen-shift accuracy and consistency per (arch, n); figures:
-  accuracy at every shift, and seen against unseen."""
+  """summary: train, seen-shift and unseen-shift accuracy and consistency per (arch, n); by_ring:
+  accuracy per ring of shifts; figures: accuracy at every shift, and seen against unseen."""
   config = read_json(workdir, 'config.json')
   records = read_records(workdir) if records is None else records
   circular = protocols.is_paper(config['dataset'])
@@ -158,6 +173,8 @@ def shift_generalization(workdir: pathlib.Path, records: list[dict] | None = Non
         np.mean([r['accuracy_per_shift'] for r in mine], 0) if mine else np.full(len(shifts), np.nan))))
   if len(config['sizes']) > 1:
     drawn = [dict(r, arch=f"{r['arch']} n={r['n']}") for r in drawn]
-  return Section(title, {'summary': summary.markdown_table(rows, metrics=SHIFT_METRICS)}, {
+  tables = {'summary': summary.markdown_table(rows, metrics=SHIFT_METRICS),
+            'by_ring': ring_table(scored, shifts)}
+  return Section(title, tables, {
       'shift_accuracy': lambda: plotting.shift_accuracy(drawn, shifts, is_seen, title=title),
       'seen_unseen': lambda: plotting.seen_unseen_bars(drawn, title=title)}, csv=rows)

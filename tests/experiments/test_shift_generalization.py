@@ -63,6 +63,7 @@ def test_tiny_run_writes_every_file_and_resumes(tmp_path):
   assert 0 <= record['consistency'] <= 1
   table = (workdir / 'summary.md').read_text()
   assert 'unseen over seen accuracy (%)' in table and '| cnn_blurpool | 40 | 1 (1 unconverged*)' in table
+  assert '| arch | n | ring 0 | ring 1 | ring 2 |' in table  # max_shift=2: rings 0 to 2
   assert launch('shift_generalization', *flags).returncode == 0
   assert (workdir / 'results.jsonl').read_text().splitlines() == lines  # resumed: nothing retrained
 
@@ -82,3 +83,10 @@ def test_mnist1d_default_archs_leave_out_the_pooled_cnns(tmp_path):
   refused = launch('shift_generalization', f'--workdir={tmp_path / "r"}', '--dataset=mnist1d',
                    '--archs=cnn_blurpool')
   assert refused.returncode == 2 and "arch='cnn_blurpool' is unknown" in refused.stderr
+
+
+def test_ring_accuracy_by_hand():
+  shifts = shift_grid(1, 2)  # ring 0: (0, 0); ring 1: the other 8 shifts
+  accuracy = np.where(np.abs(shifts).max(-1) == 0, 0.9, 0.5)
+  accuracy[0] = 0.1  # one shift of ring 1 lower: ring 1's mean is (7 * 0.5 + 0.1) / 8
+  np.testing.assert_allclose(shift_eval.ring_accuracy(accuracy, shifts), [0.9, 0.45])
