@@ -1,18 +1,7 @@
 """Sample complexity against input size: the smallest n reaching a target accuracy, per family and size.
 
-Two generated tasks (`lib.data.synthetic_lza`, `lib.data.synthetic_dsd`):
-  lza    Li, Zhang and Arora 2021: x ~ N(0, I_2d), y = sign(|x_{1:d}|^2 - |x_{d+1:2d}|^2); sizes d.
-         Predicted: any orthogonally equivariant learner (an FC net trained by SGD from a Gaussian
-         start) needs Omega(d^2) samples (slope >= 2); a 2-layer CNN O(1) (slope 0).
-  dsd_k  Lahoti et al. 2024: k patches of dimension d (fixed, --dsd_d), the signal y w* in one, noise
-         sigma = sigma_0 / sqrt(k) (--sigma0: the theorems need sigma = O~(1/sqrt(k)); at fixed sigma
-         the accuracy these models reach falls with k). Bounds for equivariant algorithms: FC
-         Omega(sigma^2 k^2 d), LCN Omega(sigma^2 k d) and O~(sigma^2 k (k + d)), CNN O~(sigma^2 (k + d));
-         with sigma^2 = sigma_0^2 / k their slopes in k are FC >= 1, LCN between 0 and that of (k + d),
-         CNN at most that of (k + d) / k (negative).
-  dsd_d  the same task, k fixed (--dsd_k), sizes d: FC, LCN slopes >= 1 (lower bounds), LCN and CNN at
-         most that of (k + d) (upper bounds).
-Predicted slopes of bounds with two terms are their log-log slopes fitted over the sizes measured.
+Two generated tasks, lza (Li, Zhang and Arora 2021) and dsd (Lahoti et al. 2024) at growing k
+(dsd_k) or d (dsd_d); the papers' bounds and their predicted slopes: `lib.analysis.sample_complexity`.
 
 Models (--models): 'paper' trains the networks the papers analyse (`lib.core.paper_models`) by plain
 SGD from an i.i.d. Gaussian start (weights N(0, 1/fan_in), biases 0), the algorithm class the lower
@@ -24,8 +13,9 @@ Each (task, size, arch) is one engine group: every n of --sizes_n x --num_seeds 
 class-balanced subsets of one generated training set. The smallest n reaching the target is
 interpolated in log n between the grid points around the crossing, per seed; its log-log slope against
 size is fitted per seed, and the mean slope gets a t interval over seeds. Seeds whose curve never
-reaches the target at some size are left out of that size's fit and counted. Writes results.jsonl,
-summary.md, sample_complexity.json and dimension_scaling.png to --workdir.
+reaches the target at some size are left out of that size's fit and counted, and so are the runs
+that stayed below the engine's 98% train accuracy. Writes results.jsonl, summary.md,
+sample_complexity.json and dimension_scaling.png to --workdir.
 """
 
 import functools
@@ -34,17 +24,16 @@ import math
 import pathlib
 
 import jax
-import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import kernels, scaling
+from lib.analysis import kernels, sample_complexity
 from lib.core import models, paper_models
 from lib.data import load_dataset
 from lib.engine import experiment, grids, training
 from lib.report import render
 
-TASKS = ('lza', 'dsd_k', 'dsd_d')
+TASKS = sample_complexity.TASKS
 PAPER_ARCHS = {'lza': ('fc', 'cnn'), 'dsd_k': ('fc', 'lcn', 'cnn'), 'dsd_d': ('fc', 'lcn', 'cnn')}
 STANDARD_ARCHS = ('fc', 'lcn', 'cnn', 'cnn_gap')
 
@@ -115,31 +104,12 @@ def sizes(task: str) -> tuple[int, ...]:
   return tuple(sorted(values))
 
 
-def task_params(task: str, size: int) -> dict:
-  """The generated dataset's parameters at one size: `{'spec', 'k', 'd', 'sigma'}` (as applicable)."""
-  n_train, n_test = max(sweep_flags.positive_ints('sizes_n', _SIZES_N.value)), _NUM_TEST.value
-  common = f'n_train={n_train},n_test={n_test}'
-  if task == 'lza':
-    return {'spec': f'lza:d={size},{common}', 'd': size}
-  k, d = (size, _DSD_D.value) if task == 'dsd_k' else (_DSD_K.value, size)
-  sigma = _SIGMA0.value / math.sqrt(k)
-  return {'spec': f'dsd:k={k},d={d},sigma={sigma:.6g},{common}', 'k': k, 'd': d, 'sigma': sigma}
-
-
-def predicted(task: str, arch: str, task_sizes) -> dict:
-  """`{'lower': slope or None, 'upper': slope or None}` of the papers' bounds over these sizes."""
-  if task == 'lza':
-    return {'fc': {'lower': 2.0, 'upper': None}, 'cnn': {'lower': None, 'upper': 0.0}}.get(
-        arch, {'lower': None, 'upper': None})
-  params = [task_params(task, s) for s in task_sizes]
-  bounds = {  # sigma^2 times each family's rates
-      'fc': (lambda p: p['k'] ** 2 * p['d'], None),
-      'lcn': (lambda p: p['k'] * p['d'], lambda p: p['k'] * (p['k'] + p['d'])),
-      'cnn': (None, lambda p: p['k'] + p['d']),
-  }.get(arch, (None, None))
-  slope = lambda bound: None if bound is None else scaling.loglog_fit(
-      task_sizes, [p['sigma'] ** 2 * bound(p) for p in params]).slope
-  return {'lower': slope(bounds[0]), 'upper': slope(bounds[1])}
+def tasks_config(task_list) -> sample_complexity.Tasks:
+  """The generated tasks the flags describe."""
+  return sample_complexity.Tasks(
+      sizes={t: sizes(t) for t in task_list},
+      n_train=max(sweep_flags.positive_ints('sizes_n', _SIZES_N.value)), n_test=_NUM_TEST.value,
+      dsd_d=_DSD_D.value, dsd_k=_DSD_K.value, sigma0=_SIGMA0.value)
 
 
 def model_and_training(task: str, arch: str, kind: str, params: dict):
@@ -168,10 +138,10 @@ def _gaussian_init(model, key, in_shape):
 
 
 def make_groups(task_list, kinds, sizes_n, seeds) -> list[experiment.Group]:
-  groups = []
+  groups, tasks = [], tasks_config(task_list)
   for task in task_list:
     for size in sizes(task):
-      params = task_params(task, size)
+      params = tasks.params(task, size)
       data = grids.arrays(load_dataset(params['spec']))
       for kind in kinds:
         for arch in (PAPER_ARCHS[task] if kind == 'paper' else STANDARD_ARCHS):
@@ -184,32 +154,6 @@ def make_groups(task_list, kinds, sizes_n, seeds) -> list[experiment.Group]:
           groups.append(experiment.Group(f'{task} {size} {label}', model, train, data, runs,
                                          init=init))
   return groups
-
-
-def analyse(records: list[dict], task_list, sizes_n, seeds, target_of) -> dict:
-  """Per (task, arch): crossings per size and seed, their spread, and the slope over seeds."""
-  acc = {(r['task'], r['arch'], r['size'], r['n'], r['seed']): r['test_accuracy'] for r in records}
-  out = {}
-  for task in task_list:
-    task_sizes = sizes(task)
-    for arch in dict.fromkeys(r['arch'] for r in records if r['task'] == task):
-      crossings = {seed: [scaling.smallest_n(sizes_n, [
-          np.nan if acc.get((task, arch, s, n, seed)) is None else acc[(task, arch, s, n, seed)]
-          for n in sizes_n], target_of[task]) for s in task_sizes] for seed in seeds}
-      per_size = []
-      for i, size in enumerate(task_sizes):
-        ns = [c[i].n for c in crossings.values() if c[i].n is not None]
-        per_size.append({'size': size, 'median': float(np.median(ns)) if ns else None,
-                         'low': min(ns) if ns else None, 'high': max(ns) if ns else None,
-                         'not_reached': sum(c[i].n is None for c in crossings.values()),
-                         'at_smallest_n': sum(c[i].censored == 'below' for c in crossings.values())})
-      fit = scaling.slope_over_seeds({seed: (task_sizes, [x.n for x in c])
-                                      for seed, c in crossings.items()})
-      out[f'{task} {arch}'] = {
-          'task': task, 'arch': arch, 'target': target_of[task], 'per_size': per_size,
-          'slope': [fit.slope, fit.low, fit.high], 'seeds_fitted': fit.count,
-          'predicted': predicted(task, arch.split('_', 1)[1], task_sizes)}
-  return out
 
 
 def main(argv):
@@ -249,6 +193,7 @@ def main(argv):
   if jax.process_index() != 0:
     return
   workdir = pathlib.Path(_WORKDIR.value)
-  analysis = analyse(records, task_list, sizes_n, seeds, target_of)
+  analysis = sample_complexity.analyse(records, tasks_config(task_list), task_list, sizes_n, seeds,
+                                       target_of)
   (workdir / 'sample_complexity.json').write_text(json.dumps(analysis, indent=1))
   print(render.write('dimension_scaling', workdir))

@@ -24,13 +24,12 @@ import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import kernels, scaling
+from lib.analysis import kernel_sweep, kernels
 from lib.core import models
 from lib.data import load_dataset, nested_balanced_subsets
 from lib.engine import experiment, training
 from lib.report import render
-from lib.report.theory_sections import KERNEL_PAIRS as PAIRS
-SPATIAL = ('lcn_flatten', 'cnn_flatten', 'lcn_gap', 'cnn_gap')
+
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/kernels', 'Where results and figures are written.')
 _DATASETS = flags.DEFINE_list('datasets', ['mnist1d', 'digits'], 'lib.data.load_dataset specs.')
@@ -57,7 +56,10 @@ _TRAIN_WIDTH = flags.DEFINE_integer('train_width', 32, 'Width of the trained net
 _TRAIN_ARCHS = flags.DEFINE_list('train_archs', list(kernels.ARCHS), 'Architectures trained.')
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 2, 'Seeds of the trained networks.', lower_bound=1)
 _STEPS = flags.DEFINE_integer('steps', 1000, 'Adam steps of the trained networks.', lower_bound=1)
-_LEARNING_RATE = flags.DEFINE_float('learning_rate', 3e-3, 'Adam learning rate.', lower_bound=0)
+_LEARNING_RATE = flags.DEFINE_float('learning_rate', 3e-3, 'Adam learning rate (the schedule\'s peak).',
+                                     lower_bound=0)
+_SCHEDULE = flags.DEFINE_enum('schedule', 'cosine', training.SCHEDULES, 'Learning rate over a run of '
+                              'the trained networks.')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Minibatch of the trained networks.',
                                    lower_bound=1)
 flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
@@ -94,46 +96,11 @@ def architecture() -> dict:
           'weight_var': _WEIGHT_VAR.value, 'bias_var': _BIAS_VAR.value}
 
 
-def exact_kernels(arrays: dict) -> dict:
-  """`{arch: [n_train + n_test, n_train]}`: the exact kernels between every input and the training set."""
-  inputs = np.concatenate([arrays['x_train'], arrays['x_test']])
-  return kernels.exact_kernels(inputs, arrays['x_train'], kernels.ARCHS, **architecture())
-
-
-def width_sweep(arrays: dict, exact_all: dict, widths: tuple[int, ...], key: jax.Array) -> dict:
-  """Monte Carlo kernels on the probe set at each width, compared with each other and with exact."""
-  probe = arrays['x_train'][arrays['probe']]
-  index = np.ix_(arrays['probe'], arrays['probe'])
-  exact = {arch: np.asarray(k)[index] for arch, k in exact_all.items()}
-  out = {'widths': list(widths), **{f'{name}_difference': [] for name in PAIRS},
-         **{f'{arch}_vs_exact': [] for arch in kernels.ARCHS}}
-  for width in widths:
-    mc = kernels.monte_carlo_kernels(probe, probe, jax.random.fold_in(key, width), kernels.ARCHS,
-                                     num_samples=_NUM_SAMPLES.value, width=width, **architecture())
-    for name, (cnn, lcn) in PAIRS.items():
-      out[f'{name}_difference'].append(kernels.relative_difference(mc[cnn], mc[lcn]))
-    for arch in kernels.ARCHS:
-      out[f'{arch}_vs_exact'].append(kernels.relative_difference(mc[arch], exact[arch]))
-  for name, (cnn, lcn) in PAIRS.items():
-    out[f'{name}_exact_difference'] = kernels.relative_difference(exact[cnn], exact[lcn])
-    fit = scaling.loglog_fit(widths, out[f'{name}_difference'])
-    out[f'{name}_slope'] = [fit.slope, fit.low, fit.high]
-  return out
-
-
-def regression(arrays: dict, exact: dict) -> dict:
-  """Kernel-regression test accuracy of each architecture's exact (infinite-width) kernel."""
-  n = len(arrays['x_train'])
-  return {arch: kernels.regression_accuracy(np.asarray(k[:n]), np.asarray(k[n:]), arrays['y_train'],
-                                            arrays['y_test'], arrays['num_classes'], _RIDGE.value)
-          for arch, k in exact.items()}
-
-
 def trained_groups(spec: str, arrays: dict) -> list[experiment.Group]:
   """One engine group per architecture: finite networks of the kernels' architectures."""
   train = training.TrainConfig(optimizer='adam', learning_rate=_LEARNING_RATE.value,
                                batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
-                               eval_every=_STEPS.value)
+                               eval_every=_STEPS.value, schedule=_SCHEDULE.value)
   data = {k: arrays[k] for k in ('x_train', 'y_train', 'x_test', 'y_test')}
   groups = []
   for arch in _TRAIN_ARCHS.value:
@@ -168,9 +135,10 @@ def main(argv):
   results = {}
   for i, (spec, data) in enumerate(arrays.items()):
     tic = time.time()
-    exact = exact_kernels(data)
-    results[spec] = {'sweep': width_sweep(data, exact, widths, jax.random.fold_in(key, i)),
-                     'regression': regression(data, exact)}
+    exact = kernel_sweep.exact_on_training_set(data, architecture())
+    results[spec] = {'sweep': kernel_sweep.width_sweep(data, exact, widths, jax.random.fold_in(key, i),
+                                                       _NUM_SAMPLES.value, architecture()),
+                     'regression': kernel_sweep.regression(data, exact, _RIDGE.value)}
     print(f'{spec}: kernels in {time.time() - tic:.0f} s', flush=True)
   trained = []
   if _TRAIN_WIDTH.value:
@@ -178,7 +146,8 @@ def main(argv):
     config = {'experiment': 'kernels', 'datasets': list(arrays), 'canvas': _CANVAS.value,
               'num_train': _NUM_TRAIN.value, 'num_test': _NUM_TEST.value, **architecture(),
               'train_width': _TRAIN_WIDTH.value, 'steps': _STEPS.value,
-              'learning_rate': _LEARNING_RATE.value, 'batch_size': _BATCH_SIZE.value,
+              'learning_rate': _LEARNING_RATE.value, 'schedule': _SCHEDULE.value,
+              'batch_size': _BATCH_SIZE.value,
               'method': sweep_flags.METHOD.value}
     trained = experiment.run(groups, str(workdir / 'trained'), config, sweep_flags.options())
   if jax.process_index() != 0:

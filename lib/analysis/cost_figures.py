@@ -1,6 +1,6 @@
-"""Figures of what the constraint costs and buys: dense-equivalent matrices, budgets, receptive fields,
-learned locality. Built as `matplotlib.figure.Figure`s (no pyplot): each function returns its Figure
-and writes it if given a path."""
+"""Figures of what the constraint costs and buys: dense-equivalent matrices, budgets, learned locality
+(receptive fields: `field_figures`). Built as `matplotlib.figure.Figure`s (no pyplot): each function
+returns its Figure and writes it if given a path."""
 
 import os
 from typing import Sequence
@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from lib.analysis.field_figures import sorted_maps
 from lib.analysis.plotting import colors, save
 
 
@@ -46,89 +47,6 @@ def dense_matrices(panels: Sequence[tuple[str, np.ndarray]], path: os.PathLike |
   return save(fig, path)
 
 
-def _sorted_maps(maps: np.ndarray) -> np.ndarray:
-  """`[units, positions]` maps, each scaled to peak 1, sorted by peak position."""
-  maps = maps / np.maximum(maps.max(-1, keepdims=True), 1e-30)
-  return maps[np.argsort(maps.argmax(-1), kind='stable')]
-
-
-def receptive_fields(depths, init: dict, trained: dict, facts: dict, result: dict,
-                     fc_maps: np.ndarray, fc_init: np.ndarray,
-                     path: os.PathLike | None = None) -> Figure:
-  """Effective vs theoretical receptive fields of conv stacks, and an FC net's unit gradient maps.
-
-  Args:
-    depths: the stack depths.
-    init: `{depth: [seeds, positions]}` effective fields at initialisation.
-    trained: `{depth: [seeds, positions]}` effective fields after training.
-    facts: `experiments.receptive_field.theory` output.
-    result: `experiments.receptive_field.analyse` output.
-    fc_maps: `[seeds, units, positions]` the trained FC net's unit gradient maps.
-    fc_init: the same at initialisation.
-    path: the image file to write, or None.
-
-  Returns:
-    The figure.
-  """
-  fig = Figure(figsize=(15, 8.4), layout='tight')
-  axes = fig.subplots(2, 3)
-  ax = axes[0, 0]
-  for depth, color in zip(depths, colors() * 4):
-    for fields, style, label in ((init, '--', 'init'), (trained, '-', 'trained')):
-      mean = np.asarray(fields[depth]).mean(0)
-      offset = np.arange(mean.size) - mean.size // 2
-      ax.plot(offset, mean / mean.max(), style, color=color,
-              label=f'depth {depth} {label}' if style == '-' or depth == depths[0] else None)
-  ax.set_xlabel('input position - centre')
-  ax.set_ylabel('mean |d y_centre / d x| (peak 1)')
-  ax.set_title('Effective fields (dashed: init, solid: trained)', fontsize='small')
-  ax.legend(fontsize='x-small')
-  ax = axes[0, 1]
-  for key, marker, name in (('width_init', 'o', 'ERF at init'), ('width_trained', 's', 'ERF trained')):
-    widths = result[key]
-    exponent = result[key.replace('width', 'exponent')]
-    ax.errorbar(depths, [widths[d].mean() for d in depths], [widths[d].std() for d in depths],
-                marker=marker, capsize=3,
-                label=f'{name}: a = {exponent.mean():.2f} +- {exponent.std():.2f}')
-  theory = [np.sqrt((facts['closed_form'][d - 1] ** 2 - 1) / 12) for d in depths]
-  ax.plot(depths, theory, 'k:', label=f"theoretical field: a = {result['theory_exponent']:.2f}")
-  ax.set_xscale('log')
-  ax.set_yscale('log')
-  ax.set_xticks(depths, [str(d) for d in depths])
-  ax.minorticks_off()
-  ax.set_xlabel('depth')
-  ax.set_ylabel('width (std of the field, positions)')
-  ax.set_title('width ~ depth^a (spread over seeds)', fontsize='small')
-  ax.legend(fontsize='x-small')
-  ax.grid(True, which='both', alpha=0.3)
-  ax = axes[0, 2]
-  all_depths = np.arange(1, len(facts['composed']) + 1)
-  ax.plot(all_depths, facts['closed_form'], 'k-', label='closed form 1 + sum (k-1) d prod s')
-  ax.plot(all_depths, facts['composed'], 'o', ms=4, mfc='none', label='composed masks (centre unit)')
-  size = fc_maps.shape[-1]
-  ax.axhline(size, color='grey', ls='--', label=f'input ({size} positions)')
-  if facts['covering_depth'] is not None:
-    ax.axvline(facts['covering_depth'], color='grey', ls=':',
-               label=f"covers the input from depth {facts['covering_depth']}")
-  ax.set_xlabel('depth')
-  ax.set_ylabel('theoretical field extent (positions)')
-  ax.set_title('Theoretical field of 3-tap stacks', fontsize='small')
-  ax.legend(fontsize='x-small')
-  ax.grid(True, alpha=0.3)
-  for ax, maps, name in ((axes[1, 0], fc_maps[0], 'trained'), (axes[1, 1], fc_init[0], 'at init')):
-    ax.imshow(_sorted_maps(np.asarray(maps)), aspect='auto', cmap='viridis', interpolation='nearest')
-    ax.set_xlabel('input position')
-    ax.set_ylabel('hidden unit (sorted by peak)')
-    ax.set_title(f'FC (MLP) 2nd hidden layer, |d unit / d x|, {name}', fontsize='small')
-  ax = axes[1, 2]
-  ax.hist([result['fc_unit_locality'], result['fc_unit_locality_init']], bins=20, density=True,
-          label=['trained', 'at init'])
-  ax.set_xlabel('share of gradient mass in the best 17-position window')
-  ax.set_ylabel('density over FC hidden units (all seeds)')
-  ax.legend(fontsize='x-small')
-  return save(fig, path)
-
-
 def _mean_std(records: list[dict], x_key: str, y_key: str):
   """`(x, mean, std)` of `y_key` over records grouped by `x_key`, sorted by x."""
   xs = sorted({r[x_key] for r in records})
@@ -145,7 +63,7 @@ def _band(ax, x, mean, std, label, style='o-', color=None):
 
 def _rows_image(ax, rows: np.ndarray, title: str) -> None:
   """First-layer rows `[units, positions]` as |w| scaled per unit, sorted by the peak position."""
-  ax.imshow(_sorted_maps(np.abs(rows)), aspect='auto', cmap='viridis', interpolation='nearest')
+  ax.imshow(sorted_maps(np.abs(rows)), aspect='auto', cmap='viridis', interpolation='nearest')
   ax.set_xlabel('input position')
   ax.set_ylabel('first-layer unit (sorted by peak)')
   ax.set_title(title, fontsize='small')

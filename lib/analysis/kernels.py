@@ -65,27 +65,6 @@ def _check_kernel_size(kernel_size: int) -> None:
                      'symmetric)')
 
 
-def hidden_network(family: str, *, depth: int, width: int, kernel_size: int = 3) -> layers.Layer:
-  """The hidden layers of a family, from lib's layers (the readout is applied by the kernels).
-
-  Args:
-    family: 'fc', 'lcn' or 'cnn'.
-    depth: hidden layers, at least 1.
-    width: units (FC) or channels (LCN, CNN) per hidden layer.
-    kernel_size: taps per grid dimension (LCN, CNN), odd.
-
-  Returns:
-    A layer `[batch, *grid, C] -> [batch, *grid, width]` (FC: `[batch, width]`), ending in a ReLU.
-  """
-  _check_kernel_size(kernel_size)
-  if depth < 1:
-    raise ValueError(f'depth={depth!r}: must be at least 1')
-  stack = [layers.Flatten] if family == 'fc' else []
-  for _ in range(depth):
-    stack += [models.hidden_layer(family, width, kernel_size, 1, 'SAME'), layers.Relu]
-  return layers.serial(*stack)
-
-
 def gaussian_params(network: layers.Layer, key: jax.Array, in_shape: Sequence[int],
                     weight_var: float, bias_var: float):
   """Parameters of `network` with the shapes lib's init gives, drawn as NNGP Gaussians.
@@ -139,7 +118,7 @@ def monte_carlo_samples(x1: jax.Array, x2: jax.Array, key: jax.Array, archs: Seq
     key: PRNG key; draw s of a family uses `fold_in(fold_in(key, family), s)`.
     archs: architectures from ARCHS.
     num_samples: draws.
-    depth, width, kernel_size: the architecture (see `hidden_network`).
+    depth, width, kernel_size: the hidden layers (`models.hidden_stack`; kernel_size odd).
     weight_var, bias_var: the parameter variances.
     batch_size: draws computed at once (memory: batch_size networks' parameters and features).
 
@@ -153,7 +132,10 @@ def monte_carlo_samples(x1: jax.Array, x2: jax.Array, key: jax.Array, archs: Seq
   for arch in archs:
     family, readout = _family_readout(arch)
     by_family.setdefault(family, []).append((arch, readout))
-  networks = {family: hidden_network(family, depth=depth, width=width, kernel_size=kernel_size)
+  _check_kernel_size(kernel_size)
+  if depth < 1:
+    raise ValueError(f'depth={depth!r}: must be at least 1')
+  networks = {family: models.hidden_stack(family, depth=depth, width=width, kernel_size=kernel_size)
               for family in by_family}
   in_shape = x1.shape[1:]
 

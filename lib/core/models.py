@@ -20,6 +20,48 @@ def hidden_layer(family: str, width: int, kernel_size, strides, padding, **kwarg
   raise ValueError(f'family={family!r}: expected one of {FAMILIES}')
 
 
+def hidden_layers(family: str, width: int, kernel_sizes, strides, paddings,
+                  **kwargs) -> list[layers.Layer]:
+  """The hidden layers of a family as a list: (a flatten for FC, then) a (layer, ReLU) pair per entry.
+
+  Args:
+    family: 'fc', 'lcn' or 'cnn'.
+    width: units (FC) or channels (LCN, CNN) per layer.
+    kernel_sizes, strides, paddings: one entry per layer (used by LCN/CNN only).
+    **kwargs: form/method passed to every pattern layer.
+  """
+  stack = [layers.Flatten] if family == 'fc' else []
+  for k, s, p in zip(kernel_sizes, strides, paddings, strict=True):
+    stack += [hidden_layer(family, width, k, s, p, **kwargs), layers.Relu]
+  return stack
+
+
+def _stride1_layers(family: str, depth: int, width: int, kernel_size, **kwargs) -> list[layers.Layer]:
+  return hidden_layers(family, width, [kernel_size] * depth, [1] * depth, ['SAME'] * depth, **kwargs)
+
+
+def hidden_stack(family: str, *, depth: int, width: int, kernel_size=3, **kwargs) -> layers.Layer:
+  """`depth` stride-1 SAME hidden layers of a family, each followed by a ReLU, without a readout.
+
+  Returns:
+    `[batch, *grid, C] -> [batch, *grid, width]` (FC: `[batch, width]`).
+  """
+  return layers.serial(*_stride1_layers(family, depth, width, kernel_size, **kwargs))
+
+
+def conv_stack(depth: int, width: int, kernel_size=3, **kwargs) -> layers.Layer:
+  """`depth` stride-1 SAME convolutions with a ReLU between consecutive ones: the last one's
+  pre-activations, `[batch, *grid, C] -> [batch, *grid, width]`."""
+  return layers.serial(*_stride1_layers('cnn', depth, width, kernel_size, **kwargs)[:-1])
+
+
+def conv_stack_classifier(depth: int, width: int, num_classes: int, kernel_size=3,
+                          **kwargs) -> layers.Layer:
+  """`conv_stack`, ReLU, flatten, dense readout: `build('cnn', ...)` with the stack as `params[0]`."""
+  return layers.serial(conv_stack(depth, width, kernel_size, **kwargs), layers.Relu, layers.Flatten,
+                       layers.Dense(num_classes, **kwargs))
+
+
 def build(family: str, *, num_classes: int, depth: int = 3, width: int = 25,
           kernel_size=3, strides=1, padding='SAME', readout: str = 'flatten',
           **kwargs) -> layers.Layer:
@@ -52,11 +94,8 @@ def build(family: str, *, num_classes: int, depth: int = 3, width: int = 25,
       raise ValueError(f'{name}={value!r}: a list gives one entry per layer; depth={depth}')
     return value
 
-  kernels, strides_, paddings = (per_layer('kernel_size', kernel_size),
-                                 per_layer('strides', strides), per_layer('padding', padding))
-  stack = [layers.Flatten] if family == 'fc' else []
-  for k, s, p in zip(kernels, strides_, paddings):
-    stack += [hidden_layer(family, width, k, s, p, **kwargs), layers.Relu]
+  stack = hidden_layers(family, width, per_layer('kernel_size', kernel_size),
+                        per_layer('strides', strides), per_layer('padding', padding), **kwargs)
   stack += [layers.GlobalAvgPool if readout == 'gap' else layers.Flatten,
             layers.Dense(num_classes, **kwargs)]
   return layers.serial(*stack)
@@ -76,12 +115,16 @@ def mnist1d_cnn(num_classes: int = 10, *, shared: bool = True, **kwargs) -> laye
       layers.Flatten, layers.Dense(num_classes, **kwargs))
 
 
-def mnist1d_mlp(num_classes: int = 10, hidden: int = 100, **kwargs) -> layers.Layer:
-  """The MNIST-1D paper's MLP: 40 -> 100 -> 100 (residual: h + relu(W h)) -> 10."""
-  return layers.serial(
-      layers.Flatten, layers.Dense(hidden, **kwargs), layers.Relu,
-      layers.residual(layers.serial(layers.Dense(hidden, **kwargs), layers.Relu)),
-      layers.Dense(num_classes, **kwargs))
+def mnist1d_mlp(num_classes: int = 10, hidden: int = 100, *, readout: bool = True,
+                **kwargs) -> layers.Layer:
+  """The MNIST-1D paper's MLP: 40 -> 100 -> 100 (residual: h + relu(W h)) -> 10.
+
+  With `readout=False` its first four layers alone (up to the second hidden layer, `[batch, hidden]`),
+  whose parameters are the first four entries of the whole MLP's.
+  """
+  stack = [layers.Flatten, layers.Dense(hidden, **kwargs), layers.Relu,
+           layers.residual(layers.serial(layers.Dense(hidden, **kwargs), layers.Relu))]
+  return layers.serial(*stack, *([layers.Dense(num_classes, **kwargs)] if readout else []))
 
 
 def image_fc(num_classes: int = 10, width: int = 512, **kwargs) -> layers.Layer:

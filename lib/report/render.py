@@ -27,7 +27,7 @@ SECTIONS = {
     'layer_speed': 'speed_sections:layer_speed',
     'learned_locality': 'cost_sections:learned_locality',
     'permutation': 'training_sections:permutation',
-    'receptive_field': 'cost_sections:receptive_field',
+    'receptive_field': 'field_sections:receptive_field',
     'sample_efficiency': 'training_sections:sample_efficiency',
     'scale': 'speed_sections:scale',
     'shift_generalization': 'training_sections:shift_generalization',

@@ -5,11 +5,10 @@ import pathlib
 
 import numpy as np
 
-from lib.analysis import theory_plots
+from lib.analysis import kernel_sweep, theory_plots
 from lib.engine import summary
 from lib.report.section import Section, read_json, read_records
 
-KERNEL_PAIRS = {'flatten': ('cnn_flatten', 'lcn_flatten'), 'gap': ('cnn_gap', 'lcn_gap')}
 
 
 def kernel_difference_table(results: dict) -> str:
@@ -21,7 +20,7 @@ def kernel_difference_table(results: dict) -> str:
            '|---|---|' + '---:|' * (len(widths) + 2)]
   for spec, result in results.items():
     sweep = result['sweep']
-    for name, (cnn, lcn) in KERNEL_PAIRS.items():
+    for name, (cnn, lcn) in kernel_sweep.PAIRS.items():
       slope, low, high = sweep[f'{name}_slope']
       values = ' | '.join(f'{v:.4f}' for v in sweep[f'{name}_difference'])
       lines.append(f'| {spec} | {cnn} vs {lcn} | {values} | {slope:.2f} [{low:.2f}, {high:.2f}] | '
@@ -30,17 +29,25 @@ def kernel_difference_table(results: dict) -> str:
 
 
 def kernel_accuracy_table(results: dict, trained: list[dict]) -> str:
-  """Test accuracy of each exact kernel's regression and of the trained finite networks."""
+  """Test accuracy of each exact kernel's regression; test and train accuracy of the trained finite
+  networks, whose runs below the engine's 98% train accuracy are marked."""
   rows = summary.summarize(trained, keys=('dataset', 'arch')) if trained else []
   by_key = {(r['dataset'], r['arch']): r for r in rows}
   lines = ['## Test accuracy (%): kernel regression and trained networks', '',
-           '| dataset | arch | NNGP kernel regression (exact) | trained network |',
-           '|---|---|---:|---:|']
+           '| dataset | arch | NNGP kernel regression (exact) | trained network: runs | test | train |',
+           '|---|---|---:|---:|---:|---:|']
   for spec, result in results.items():
     for arch, accuracy in result['regression'].items():
       row = by_key.get((spec, arch))
-      net = summary.cell(row, 'test_accuracy') if row else 'not trained'
+      if row is None:
+        net = 'not trained | - | -'
+      else:
+        runs = f"{row['runs']}" + (f" ({row['unconverged']} unconverged*)" if row['unconverged']
+                                   else '')
+        net = f"{runs} | {summary.cell(row, 'test_accuracy')} | {summary.cell(row, 'train_accuracy')}"
       lines.append(f'| {spec} | {arch} | {100 * accuracy:.1f} | {net} |')
+  if any(r['unconverged'] for r in rows):
+    lines.append('\n\\* below 98% train accuracy at the last step: not trained to convergence.')
   return '\n'.join(lines) + '\n'
 
 
@@ -50,7 +57,7 @@ def kernel_panels(results: dict, depth: int, num_samples: int) -> dict:
   for spec, result in results.items():
     sweep = result['sweep']
     lines = []
-    for name, (cnn, lcn) in KERNEL_PAIRS.items():
+    for name, (cnn, lcn) in kernel_sweep.PAIRS.items():
       slope, low, high = sweep[f'{name}_slope']
       lines.append({'label': f'MC {cnn} vs MC {lcn}: slope {slope:.2f} [{low:.2f}, {high:.2f}]',
                     'values': sweep[f'{name}_difference']})
@@ -82,11 +89,22 @@ def _fmt(value, digits=2) -> str:
   return f'{round(value, digits) + 0.0:.{digits}f}'  # + 0.0: no '-0.00'
 
 
+def _unconverged(entry: dict) -> str:
+  """'k of N (lowest %)', or '-' for an analysis written before train accuracy was counted."""
+  if 'unconverged' not in entry:
+    return '-'
+  lowest = entry['lowest_train_accuracy']
+  return f"{entry['unconverged']} of {entry['runs']}" + (
+      f' ({100 * lowest:.1f})' if lowest is not None else '')
+
+
 def sample_complexity_table(analysis: dict) -> str:
-  """n at the target per size (median [min, max] over seeds) and the slopes, per (task, arch)."""
+  """n at the target per size (median [min, max] over seeds), the slopes, and the runs below the
+  engine's 98% train accuracy (with the lowest train accuracy), per (task, arch)."""
   lines = ['| task | arch | target | smallest n per size: median [min, max] over seeds | '
-           'measured slope [95% CI] | seeds | predicted slope (lower bound) | (upper bound) |',
-           '|---|---|---:|---|---:|---:|---:|---:|']
+           'measured slope [95% CI] | seeds | predicted slope (lower bound) | (upper bound) | '
+           'runs below 98% train (lowest train %) |',
+           '|---|---|---:|---|---:|---:|---:|---:|---:|']
   for entry in analysis.values():
     cells = []
     for p in entry['per_size']:
@@ -99,7 +117,8 @@ def sample_complexity_table(analysis: dict) -> str:
     slope, low, high = entry['slope']
     lines.append(f"| {entry['task']} | {entry['arch']} | {entry['target']:.2f} | {'; '.join(cells)} | "
                  f"{_fmt(slope)} [{_fmt(low)}, {_fmt(high)}] | {entry['seeds_fitted']} | "
-                 f"{_fmt(entry['predicted']['lower'])} | {_fmt(entry['predicted']['upper'])} |")
+                 f"{_fmt(entry['predicted']['lower'])} | {_fmt(entry['predicted']['upper'])} | "
+                 f"{_unconverged(entry)} |")
   return '\n'.join(lines) + '\n'
 
 

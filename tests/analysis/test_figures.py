@@ -15,7 +15,7 @@ import json, pathlib, sys
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from lib.analysis import cost_figures, plotting, theory_plots
+from lib.analysis import cost_figures, field_figures, plotting, theory_plots
 
 rng = np.random.default_rng(0)
 acc = lambda arch, n, **kw: {'arch': arch, 'n': n, 'test_accuracy_mean': 0.5, 'test_accuracy_std': 0.1,
@@ -28,11 +28,12 @@ line = {'sizes': [2, 4, 8], 'median': [4, 8, np.nan], 'low': [4, 4, np.nan], 'hi
         'measured': 'slope 1', 'predicted_slope': 1.0}
 depths = [2, 3]
 fields = {d: rng.random((2, 9)) for d in depths}
-result = {'width_init': {d: rng.random(2) + 1 for d in depths},
-          'width_trained': {d: rng.random(2) + 1 for d in depths},
-          'exponent_init': rng.random(2), 'exponent_trained': rng.random(2), 'theory_exponent': 1.0,
-          'fc_unit_locality': rng.random(10), 'fc_unit_locality_init': rng.random(10)}
-facts = {'closed_form': [3, 5, 7, 9], 'composed': [3, 5, 7, 9], 'covering_depth': 4}
+widths = {name: {d: rng.random(2) + 1 for d in depths} for name in ('init', '10', '20')}
+exponents = {name: rng.random(2) for name in widths}
+fc = {'maps': rng.random((5, 9)), 'maps_init': rng.random((5, 9)), 'units': rng.random(10),
+      'units_init': rng.random(10)}
+facts = {'closed_form': [3, 5, 7, 9], 'composed': [3, 5, 7, 9], 'covering_depth': 4,
+         'theory_exponent': 1.0}
 records = ([{'part': 'locality', 'arch': 'fc', 'shifted': s, 'n': n, 'seed': 0, 'locality': 0.3,
              'tying': 0.5, 'test_accuracy': 0.6} for s in (False, True) for n in (10, 20)]
            + [{'part': 'efcn', 'arch': a, 't': t, 'seed': 0, 'distance': 0.1, 'test_accuracy': 0.7}
@@ -63,8 +64,8 @@ BUILDERS = {
         'xlabel': 'k', 'floor': 4, 'archs': {'fc': line}}}),
     'dense_matrices': lambda: cost_figures.dense_matrices([('W', matrix)] * 2, columns=2, title='t'),
     'budget': lambda: cost_figures.budgets(budget),
-    'receptive_field': lambda: cost_figures.receptive_fields(
-        depths, fields, fields, facts, result, rng.random((2, 5, 9)), rng.random((2, 5, 9))),
+    'receptive_field': lambda: field_figures.receptive_fields(
+        depths, fields, fields, facts, widths, exponents, fc, 5),
     'learned_locality': lambda: cost_figures.learned_locality(
         records, {'mlp': {'locality': 0.2, 'tying': 0.4}}),
 }

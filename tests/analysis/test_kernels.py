@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lib.analysis import kernels
+from lib.core import models
 
 
 def _inputs(shape, seed=0):
@@ -68,7 +69,7 @@ def test_monte_carlo_spatial_kernels_converge_to_the_exact_ones():
 
 
 def test_gaussian_params_have_the_nngp_variances():
-  network = kernels.hidden_network('lcn', depth=1, width=64, kernel_size=3)
+  network = models.hidden_stack('lcn', depth=1, width=64, kernel_size=3)
   params = kernels.gaussian_params(network, jax.random.PRNGKey(0), (20, 4), 2.0, 0.5)
   kernel, bias = params[0]['kernel'], params[0]['bias']
   chex.assert_shape(kernel, (20, 3, 4, 64))

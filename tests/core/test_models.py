@@ -34,3 +34,28 @@ def test_zoo_forms_agree(name):
   y = jax.jit(factored.apply)(params, x)
   assert y.shape == (3, 10)
   chex.assert_trees_all_close(y, jax.jit(materialized.apply)(params, x), atol=1e-4)
+
+
+def test_stride1_stacks_are_builds_without_their_readout():
+  """hidden_stack, conv_stack and conv_stack_classifier compute what `build` computes, stage by stage."""
+  x = jax.random.normal(jax.random.key(1), (2, 12, 3))
+  whole = models.build('cnn', num_classes=4, depth=3, width=5, kernel_size=3)
+  _, params = whole.init(jax.random.key(0), (12, 3))
+  hidden = models.hidden_stack('cnn', depth=3, width=5, kernel_size=3)
+  chex.assert_trees_all_close(hidden.apply(params[:6], x),
+                              jax.nn.relu(models.conv_stack(3, 5).apply(params[:5], x)))
+  classifier = models.conv_stack_classifier(3, 5, 4)
+  nested = (params[:5], (), (), params[7])
+  chex.assert_trees_all_close(classifier.apply(nested, x), whole.apply(params, x), atol=1e-6)
+  assert hidden.describe((12, 3))[0] == (12, 5)
+
+
+def test_mlp_features_are_its_first_four_layers():
+  mlp, features = models.mnist1d_mlp(), models.mnist1d_mlp(readout=False)
+  _, params = mlp.init(jax.random.key(0), (40, 1))
+  x = jax.random.normal(jax.random.key(1), (3, 40, 1))
+  h = features.apply(params[:4], x)
+  assert h.shape == (3, 100)
+  assert params[4]['kernel'].shape == (100, 10)
+  chex.assert_trees_all_close(h @ params[4]['kernel'] + params[4]['bias'], mlp.apply(params, x),
+                              atol=1e-5)

@@ -8,14 +8,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from launch_helper import ROOT
 
 TINY = ['--batch_size=8', '--cpu_devices=0']
 SPEC = {
-    'receptive_field': ['--num_seeds=1', '--depths=2,3', '--init_seeds=2', '--steps=2',
-                        '--eval_every=2', '--erf_examples=8', '--n=20', '--width=2'],
+    'receptive_field': ['--num_seeds=2', '--depths=2,3', '--lengths=2,4', '--eval_every=2',
+                        '--erf_examples=8', '--n=20', '--width=2'],
     'budget': ['--num_seeds=1', '--datasets=mnist1d', '--kinds=params', '--shapes=widest',
                '--param_budgets=300', '--steps=2', '--n=20'],
     # The locality part adds an MLP group with an in-program circular shift (shift_eval) to these.
@@ -55,12 +56,19 @@ def _records(workdir):
 def test_receptive_field_end_to_end(workdirs):
   workdir = workdirs['receptive_field']
   records = _records(workdir)
-  assert sorted((r['arch'], r['depth']) for r in records) == [('cnn', 2), ('cnn', 3), ('fc', 2)]
+  assert sorted({(r['arch'], r['depth'], r['steps']) for r in records}) == [
+      ('cnn', 2, 2), ('cnn', 2, 4), ('cnn', 3, 2), ('cnn', 3, 4), ('fc', 2, 2), ('fc', 2, 4)]
+  assert len(records) == 12
   assert all(len(r['erf']) == 40 and min(r['erf']) >= 0 for r in records if r['arch'] == 'cnn')
   assert all(len(r['unit_maps']) == 100 for r in records if r['arch'] == 'fc')
   text = (workdir / 'summary.md').read_text()
   assert '| 2 | 5 | 5 |' in text and '| 3 | 7 | 7 |' in text
   assert 'from depth 20 (closed form: 20)' in text
+  # 20 examples, 4 steps: no run fits its data, and the table says so beside train accuracy.
+  assert 'train accuracy (%)' in text and 'unconverged*' in text
+  assert 'after 2 steps' in text and 'after 4 steps' in text
+  init = json.loads((workdir / 'init_fields.json').read_text())
+  assert np.asarray(init['fields']['3']).shape == (2, 40)
   for name in ('summary.csv', 'init_fields.json', 'receptive_field.png'):
     assert (workdir / name).stat().st_size > 0, name
 
@@ -71,7 +79,8 @@ def test_budget_end_to_end(workdirs):
   # Only FC fits 300 parameters (a CNN's flatten readout alone takes 400).
   assert '| widest | 300 | lcn | - | - | - | 0 | does not fit |' in text
   assert '| widest | 300 | cnn | - | - | - | 0 | does not fit |' in text
-  assert '| widest | 300 | fc | 2 | 5 | 295 | 1 |' in text
+  assert '| widest | 300 | fc | 2 | 5 | 295 | 1 (1 unconverged*) |' in text  # 2 steps: not fitted
+  assert 'train accuracy (%)' in text and 'does not fit | - |' in text
   assert [(r['arch'], r['depth'], r['width']) for r in _records(workdir)] == [('fc', 2, 5)]
   assert (workdir / 'budget.png').stat().st_size > 0
 
