@@ -1,8 +1,9 @@
 """Receptive fields: theoretical (composed masks) vs effective (Luo et al. 2016) fields of conv stacks.
 
 1-D stacks of `depth` 3-tap SAME convolutions (--width channels, ReLU, He-normal init, zero biases) on
-MNIST-1D, read out by flatten + dense (`models.conv_stack_classifier`), each trained for every length in
---lengths from the same initialisation (the run's key does not depend on its length). For each depth:
+MNIST-1D, read out by flatten + dense (`models.conv_stack_classifier`), trained by Adam (1e-3 decayed
+to 0 by a cosine schedule, batch 64: the training flags) for every length in --lengths from the same
+initialisation (a run's key does not depend on its length). For each depth:
 - the theoretical field of the central unit of the last layer, by composing the layers' masks, against
   the closed form, and the first depth whose field covers the 40 input positions
   (`lib.analysis.field_growth.theory`, also for the MNIST-1D paper CNN's strided layers);
@@ -25,7 +26,6 @@ import math
 import pathlib
 
 import jax
-import numpy as np
 from absl import flags
 
 from experiments import sweep_flags
@@ -47,7 +47,9 @@ for _name, _value in TRAIN_DEFAULTS.items():
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/receptive_field', 'Where the runs and summaries go; '
                                're-running resumes.')
 flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
-_DEPTHS = flags.DEFINE_list('depths', ['2', '4', '8', '16', '32'], 'Conv stack depths.')
+_DEPTHS = flags.DEFINE_list('depths', ['2', '4', '8', '16'], 'Conv stack depths (from depth 20 the '
+                            'theoretical field exceeds MNIST-1D\'s 40 positions and the border '
+                            'truncates the effective one).')
 _WIDTH = flags.DEFINE_integer('width', 32, 'Channels of every convolution.', lower_bound=1)
 _LENGTHS = flags.DEFINE_list('lengths', ['500', '1000', '2000'], 'Training lengths (steps); each is '
                              'a run of its own from the same initialisation (replaces --steps).')

@@ -7,7 +7,7 @@ import numpy as np
 
 from lib.analysis import cost_figures, dense_cost
 from lib.engine import summary
-from lib.report.section import MissingData, Section, read_json, read_records, require
+from lib.report.section import Section, read_json, read_records, require
 
 
 def count(workdir: pathlib.Path, records: list[dict] | None = None) -> Section:
