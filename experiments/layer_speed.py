@@ -30,7 +30,7 @@ from jax import lax
 
 from lib.analysis import gemm_floor
 from lib.analysis.benchmark import time_interleaved
-from lib.core import contraction, layers, patterns
+from lib.core import contraction, layers
 from lib.report import render, speed_sections
 
 SCALES = {
@@ -38,8 +38,7 @@ SCALES = {
     'mnist': (128, (28, 28), 16, 32, 3),
     'mnist1d': (100, (40,), 25, 25, 3),
 }
-# 'xla' is for tied patterns only (on an untied one it runs 'slices').
-FACTORED = {'conv': ('gather', 'slices', 'chunks', 'xla'), 'lcn': ('gather', 'slices', 'chunks')}
+FACTORED = ('gather', 'slices', 'chunks')
 # The factored layer's GEMMs by themselves on patches given (lib.analysis.gemm_floor): no patch is
 # read or written, so no arrangement of the patches can run faster than these.
 GEMMS_ALONE = 'its GEMMs alone, patches given'
@@ -78,10 +77,9 @@ def _flax(module, x, key):
   return module.apply, params
 
 
-def _factored_name(pattern, method: str) -> str:
-  auto = contraction.resolve_method(pattern, 'auto') == method
-  form = 'XLA conv, factored weight gradient' if method == 'xla' else 'factored'
-  return f"{form} ({method}{', auto' if auto else ''})"
+def _factored_name(method: str) -> str:
+  auto = contraction.resolve_method() == method
+  return f"factored ({method}{', auto' if auto else ''})"
 
 
 def cases(batch, grid, c_in, c_out, k, dense: bool):
@@ -96,18 +94,16 @@ def cases(batch, grid, c_in, c_out, k, dense: bool):
   out = [('conv', 'lax.conv_general_dilated', lambda p, x: _lax_conv(p['kernel'], x) + p['bias'],
           conv_params, macs, None),
          ('conv', 'flax.linen.Conv', *_flax(linen.Conv(c_out, kernel), x, key), macs, None)]
-  conv_pattern = patterns.convolution(grid, kernel)
-  out += [('conv', _factored_name(conv_pattern, m),
+  out += [('conv', _factored_name(m),
            *_ours(layers.Conv(c_out, kernel, method=m), in_shape, key), macs, None)
-          for m in FACTORED['conv']]
+          for m in FACTORED]
   floor = gemm_floor.layer_operands(layers.Conv(c_out, kernel), in_shape, batch, key)
   out.append(('conv', GEMMS_ALONE, *floor[:2], macs, floor[2]))
   out.append(('lcn', 'flax.linen.ConvLocal',
               *_flax(linen.ConvLocal(c_out, kernel, padding='SAME'), x, key), macs, None))
-  lcn_pattern = patterns.locally_connected(grid, kernel)
-  out += [('lcn', _factored_name(lcn_pattern, m),
+  out += [('lcn', _factored_name(m),
            *_ours(layers.Local(c_out, kernel, method=m), in_shape, key), macs, None)
-          for m in FACTORED['lcn']]
+          for m in FACTORED]
   floor = gemm_floor.layer_operands(layers.Local(c_out, kernel), in_shape, batch, key)
   out.append(('lcn', GEMMS_ALONE, *floor[:2], macs, floor[2]))
   if dense:

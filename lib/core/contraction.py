@@ -17,35 +17,10 @@ Both forms compute `y[b, q, o] = sum_{p, i} x[b, p, i] * W[p, i, q, o]` with
               `[*grid, C, batch]`, both passes written out (`jax.custom_vjp`): per chunk one batched
               GEMM over its positions for the output, one for the weight gradient, and the input
               gradient's taps added into place (no scatter).
-- 'xla' (tied window patterns; untied: 'slices'), not factored and never picked by 'auto': XLA's own
-  convolution for the output and, at stride 1, for the input gradient (the same convolution of the
-  cotangent with flipped taps and swapped channels, in canonical layouts: the form XLA keeps fast inside
-  loops, where jax's own transpose of a convolution leaves XLA's fast path inside `lax.scan`), the
-  weight gradient factored, patches^T @ cotangent per chunk. Under `vmap` (per-run parameters, where XLA
-  would run a grouped convolution, slow on CPU) it runs 'chunks'. For a per-step loop of single runs,
-  where it is the fastest measured; the project's layers stay the explicit contraction by default.
-  The `custom_vjp` methods (untied 'chunks' above CHUNK_ABOVE_BYTES, so also 'auto' there on CPU;
-  'xla') support reverse mode only; 'gather' and 'slices' any transformation. A fully connected
-  pattern is always one plain matmul.
-
-'auto' (`resolve_method`) picks the fastest factored method that experiments/layer_speed.py measured
-on an idle 2-core CPU (AMD EPYC; MNIST scale: batch 128, 28x28, 16 -> 32 channels, 3x3 SAME, forward +
-both gradients; ratios within one process, interleaved rounds; jax 0.10.2 | jax 0.12; README's layer
-speed tables), and what the vmapped image models measured in the engine
-(`launch.py --experiment=scale`):
-
-  pattern  platform  auto      measured
-  tied     CPU       'chunks'  one call 1.37x | 1.34x lax.conv ('slices' 2.08x | 1.97x; 'xla' 1.13x |
-                               0.90x; the GEMMs alone, patches given, 1.15x | 0.90x); one step in
-                               lax.scan 0.02x | 0.02x lax.conv ('slices' 0.02x | 0.02x); chunks of 4
-                               MB of patches instead of 1: 13% faster as one call (jax 0.10.2) but
-                               the vmapped image CNNs 7-28% slower
-  untied   CPU       'chunks'  0.08x | 0.18x flax ConvLocal ('slices' 0.12x | 0.23x; the GEMMs alone
-                               0.06x | 0.13x); in lax.scan 0.36x | 0.32x ('slices' 0.49x | 0.42x);
-                               the vmapped image LCN 12-30% faster than with 'slices'; below
-                               CHUNK_ABOVE_BYTES of patches (MNIST-1D scale, the image LCN's first
-                               layer) 'chunks' is 'slices'
-  any      GPU, TPU  'slices'  not measured: the gather-free path
+The `custom_vjp` (untied 'chunks' above CHUNK_ABOVE_BYTES, so also 'auto' there on CPU) supports
+reverse mode only; 'gather' and 'slices' any transformation. A fully connected pattern is always one
+plain matmul. 'auto' (`resolve_method`) is 'chunks' on a CPU and 'slices' on a GPU or TPU: why, with
+the measurements behind it, is in experiments/performance.md.
 """
 
 import functools
@@ -59,9 +34,9 @@ from jax import lax
 from lib.core.patterns import Pattern, Sharing, Window
 
 FORMS = ('factored', 'materialized')
-METHODS = ('auto', 'gather', 'slices', 'chunks', 'xla')
-# 'chunks' and the weight gradient of 'xla' run in one pass ('slices') up to CHUNK_ABOVE_BYTES of
-# patches, else in chunks of about CHUNK_BYTES.
+METHODS = ('auto', 'gather', 'slices', 'chunks')
+# 'chunks' runs in one pass ('slices') up to CHUNK_ABOVE_BYTES of patches, else in chunks of about
+# CHUNK_BYTES.
 CHUNK_ABOVE_BYTES = 8 * 2**20
 CHUNK_BYTES = 2**20
 
@@ -271,117 +246,8 @@ def _untied_chunks_bwd(pattern: Pattern, residuals, cotangent):
 _untied_chunks_vjp.defvjp(_untied_chunks_fwd, _untied_chunks_bwd)
 
 
-def _conv_numbers(ndim: int) -> lax.ConvDimensionNumbers:
-  """`[batch, *grid, C]` operands and `[*kernel, C_in, C_out]` kernels: XLA's canonical layouts."""
-  spatial = tuple(range(1, ndim + 1))
-  return lax.ConvDimensionNumbers((0, ndim + 1, *spatial), (ndim + 1, ndim, *range(ndim)),
-                                  (0, ndim + 1, *spatial))
-
-
-def _kernel(pattern: Pattern, theta):
-  return theta.reshape(*pattern.window.kernel, *theta.shape[1:])  # taps in np.ndindex order
-
-
-def _batched_by(rule_fn, in_batched):
-  """`vmap` of `rule_fn(theta, operand)` over the arguments that custom_vmap says are batched."""
-  return jax.vmap(rule_fn, in_axes=tuple(0 if batched else None for batched in in_batched))
-
-
-def _xla_output(pattern: Pattern):
-  """`(theta, x [B, N_in, C_in]) -> [B, N_out, C_out]` by XLA's convolution; under vmap, 'chunks'."""
-  window = pattern.window
-
-  @jax.custom_batching.custom_vmap
-  def output(theta, x):
-    batch, _, c_in = x.shape
-    y = lax.conv_general_dilated(x.reshape(batch, *pattern.in_grid, c_in), _kernel(pattern, theta),
-                                 window.strides, window.pads, rhs_dilation=window.dilation,
-                                 dimension_numbers=_conv_numbers(len(pattern.in_grid)))
-    return y.reshape(batch, pattern.n_out, -1)
-
-  @output.def_vmap
-  def _(axis_size, in_batched, theta, x):
-    del axis_size
-    return _batched_by(functools.partial(_tied_chunks, pattern), in_batched)(theta, x), True
-
-  return output
-
-
-def _tied_input_grad(pattern: Pattern, theta, cotangent):
-  """`[B, N_in, C_in]`: the input gradient of the tied contraction, by the factored transpose."""
-  x = jnp.zeros((cotangent.shape[0], pattern.n_in, theta.shape[1]), cotangent.dtype)
-  return jax.vjp(lambda x: _tied_chunks(pattern, theta, x), x)[1](cotangent)[0]
-
-
-def _xla_input_grad(pattern: Pattern):
-  """`(theta, cotangent [B, N_out, C_out]) -> [B, N_in, C_in]` at stride 1: XLA's convolution of the
-  cotangent with the taps flipped and the channels swapped, padded `dilation * (k - 1) - pad` on each
-  side (negative crops); under vmap, the factored transpose."""
-  window, ndim = pattern.window, len(pattern.in_grid)
-
-  @jax.custom_batching.custom_vmap
-  def input_grad(theta, cotangent):
-    batch, _, c_out = cotangent.shape
-    flipped = jnp.flip(_kernel(pattern, theta), tuple(range(ndim))).swapaxes(-1, -2)
-    pads = [(0, 0, 0)] + [(d * (k - 1) - lo, d * (k - 1) - hi, 0) for (lo, hi), k, d in
-                          zip(window.pads, window.kernel, window.dilation)] + [(0, 0, 0)]
-    g = lax.pad(cotangent.reshape(batch, *pattern.out_grid, c_out),
-                jnp.zeros((), cotangent.dtype), pads)
-    d_x = lax.conv_general_dilated(g, flipped, (1,) * ndim, 'VALID', rhs_dilation=window.dilation,
-                                   dimension_numbers=_conv_numbers(ndim))
-    return d_x.reshape(batch, pattern.n_in, -1)
-
-  @input_grad.def_vmap
-  def _(axis_size, in_batched, theta, cotangent):
-    del axis_size
-    grad = functools.partial(_tied_input_grad, pattern)
-    return _batched_by(grad, in_batched)(theta, cotangent), True
-
-  return input_grad
-
-
-def _tied_weight_grad(pattern: Pattern, x, cotangent):
-  """`[k, C_in, C_out]`: patches^T @ cotangent, in the chunks of the batch that 'chunks' uses."""
-  batch, _, c_in = x.shape
-  per_chunk = _examples_per_chunk(pattern, x)
-
-  def chunk(operands):
-    x, g = operands
-    grid = _pad_grid(pattern.window, x.reshape(x.shape[0], *pattern.in_grid, c_in), 1)
-    patches = _window_taps(pattern.window, grid, pattern.out_grid, 1).reshape(-1, pattern.taps * c_in)
-    return lax.dot_general(patches, g.reshape(patches.shape[0], -1), (((0,), (0,)), ((), ())))
-
-  if per_chunk == batch:
-    d_theta = chunk((x, cotangent))
-  else:
-    split = lambda a: a.reshape(batch // per_chunk, per_chunk, *a.shape[1:])
-    d_theta = lax.map(chunk, (split(x), split(cotangent))).sum(0)
-  return d_theta.reshape(pattern.taps, c_in, -1)
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _tied_xla(pattern: Pattern, theta, x):
-  return _xla_output(pattern)(theta, x)
-
-
-def _tied_xla_fwd(pattern: Pattern, theta, x):
-  return _xla_output(pattern)(theta, x), (theta, x)
-
-
-def _tied_xla_bwd(pattern: Pattern, residuals, cotangent):
-  theta, x = residuals
-  if all(s == 1 for s in pattern.window.strides):
-    d_x = _xla_input_grad(pattern)(theta, cotangent)
-  else:
-    d_x = _tied_input_grad(pattern, theta, cotangent)
-  return _tied_weight_grad(pattern, x, cotangent), d_x
-
-
-_tied_xla.defvjp(_tied_xla_fwd, _tied_xla_bwd)
-
-
-def resolve_method(pattern: Pattern, method: str = 'auto') -> str:
-  """The method 'auto' stands for on this platform (see the module docstring's table)."""
+def resolve_method(method: str = 'auto') -> str:
+  """`method`, or the one 'auto' stands for on this platform."""
   if method != 'auto':
     return method
   if jax.default_backend() == 'cpu':
@@ -396,7 +262,7 @@ def executed(pattern: Pattern, form: str = 'factored', method: str = 'auto') -> 
     return 'materialized'
   if pattern.is_dense:
     return 'dense'
-  return resolve_method(pattern, method)
+  return resolve_method(method)
 
 
 def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str = 'factored',
@@ -408,8 +274,8 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
     theta: `[K, C_in, C_out]` parameter blocks, K = pattern.num_blocks.
     x: `[batch, N_in, C_in]` input.
     form: 'factored' (never builds W) or 'materialized' (builds W, one matmul).
-    method: how the factored form runs: 'auto', 'gather', 'slices', 'chunks' or 'xla' (see the
-      module docstring; 'xla' is for tied patterns); ignored when materialized.
+    method: how the factored form runs: 'auto', 'gather', 'slices' or 'chunks' (see the module
+      docstring); ignored when materialized.
 
   Returns:
     `[batch, N_out, C_out]`.
@@ -426,7 +292,7 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
   if pattern.is_dense:
     blocks = theta.reshape(pattern.n_out, pattern.n_in * theta.shape[1], c_out)
     return jnp.einsum('bp,qpo->bqo', x.reshape(batch, -1), blocks)
-  method = resolve_method(pattern, method)
+  method = resolve_method(method)
   tied = pattern.sharing is Sharing.TIED
   if method == 'gather':
     patches = _patches_by_gather(pattern, x)  # [B * N_out, k * C_in]
@@ -437,8 +303,6 @@ def apply_pattern(pattern: Pattern, theta: jax.Array, x: jax.Array, *, form: str
   if not tied:
     untied = _untied_chunks if method == 'chunks' else _untied_slices
     return untied(pattern, theta, x)
-  if method == 'xla':
-    return _tied_xla(pattern, theta, x)
   if method == 'chunks':
     return _tied_chunks(pattern, theta, x)
   return _tied_slices(pattern, theta, x)

@@ -79,9 +79,9 @@ def test_chunks_under_vmap_and_jvp(tiny_chunks):
 def test_auto_picks_chunks_on_cpu():
   conv, local = patterns.convolution((8, 8), 3), patterns.locally_connected((8, 8), 3)
   assert jax.default_backend() == 'cpu'
-  assert contraction.resolve_method(conv) == 'chunks'  # 'xla' is opt-in: not the factored form
-  assert contraction.resolve_method(local) == 'chunks'
-  assert contraction.resolve_method(conv, 'gather') == 'gather'
+  assert contraction.resolve_method() == 'chunks'
+  assert contraction.resolve_method('gather') == 'gather'
+  assert contraction.executed(conv) == contraction.executed(local) == 'chunks'
 
 
 @pytest.mark.parametrize('family', ['tied', 'untied'])

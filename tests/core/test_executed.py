@@ -7,7 +7,7 @@ def test_executed_names_the_form_and_the_resolved_method():
   conv = patterns.convolution((8, 8), 3, 1, 'SAME', 1)
   assert contraction.executed(conv, 'materialized', 'gather') == 'materialized'
   assert contraction.executed(conv, 'factored', 'gather') == 'gather'
-  assert contraction.executed(conv) == contraction.resolve_method(conv, 'auto')
+  assert contraction.executed(conv) == contraction.resolve_method('auto')
   assert contraction.executed(patterns.fully_connected((8, 8), ())) == 'dense'
 
 
