@@ -56,7 +56,10 @@ def scale(workdir: pathlib.Path, records: list[dict] | None = None) -> Section:
                  {'summary': scale_table(read_json(workdir, 'scale.json'))})
 
 
-LOOP_LAYERS = {'ours': "this project's layers", 'flax': '`flax.linen.Conv`'}
+LOOP_LAYERS = {'ours': "per-step `jax.jit` loop, this project's layers",
+               'flax': 'per-step `jax.jit` loop, `flax.linen.Conv`',
+               'ours_vmap': "per-step `jax.jit` loop of `jax.vmap` over the runs, this project's layers",
+               'flax_vmap': 'per-step `jax.jit` loop of `jax.vmap` over the runs, `flax.linen.Conv`'}
 
 
 def sweep_speed_table(report: dict) -> str:
@@ -70,8 +73,7 @@ def sweep_speed_table(report: dict) -> str:
            f"{engine['models_per_minute']:.1f} | 1.00 |{rate(engine)} {engine['best_train_s']:.1f} | "
            f"{engine['compile_s']:.1f} |"]
   for name, loop in report['jit_loop'].items():
-    layers = LOOP_LAYERS.get(name, f'{name} layers')
-    lines.append(f"| per-step `jax.jit` loop, {layers} | {loop['runs']} | "
+    lines.append(f"| {LOOP_LAYERS.get(name, name)} | {loop['runs']} | "
                  f"{loop['models_per_minute']:.1f} | {report['ratio'][name]:.2f} |{rate(loop)} "
                  f"{loop['best_train_s']:.1f} | {loop['compile_s']:.1f} |")
   peak = (f"; the 2048^3 float32 matmul (the peak) reached {max(report['matmul_gflops']):.1f} GFLOP/s "

@@ -59,3 +59,17 @@ def test_mlp_features_are_its_first_four_layers():
   assert params[4]['kernel'].shape == (100, 10)
   chex.assert_trees_all_close(h @ params[4]['kernel'] + params[4]['bias'], mlp.apply(params, x),
                               atol=1e-5)
+
+
+def test_flax_peer_is_the_papers_cnn():
+  """FlaxMnist1dCnn, given mnist1d_cnn's parameters, computes mnist1d_cnn (the benchmarks' peer)."""
+  ours = models.mnist1d_cnn()
+  _, params = ours.init(jax.random.key(0), (40, 1))
+  convs = [p for p in params if p]
+  names = ('Conv_0', 'Conv_1', 'Conv_2', 'Dense_0')
+  flax_params = {'params': dict(zip(names, convs))}
+  x = jax.random.normal(jax.random.key(1), (3, 40, 1))
+  with jax.default_matmul_precision('highest'):
+    expected = ours.apply(params, x)
+    got = models.FlaxMnist1dCnn().apply(flax_params, x)
+  chex.assert_trees_all_close(got, expected, atol=1e-5, rtol=1e-5)

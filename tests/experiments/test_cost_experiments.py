@@ -104,7 +104,11 @@ def test_learned_locality_end_to_end(workdirs):
 def test_sweep_speed_reports_rates_against_the_matmul_peak(workdirs):
   workdir = workdirs['sweep_speed']
   report = json.loads((workdir / 'sweep_speed.json').read_text())
-  assert set(report['jit_loop']) == {'ours', 'flax'} and set(report['ratio']) == {'ours', 'flax'}
+  loops = {'ours', 'flax', 'flax_vmap'}
+  assert set(report['jit_loop']) == loops and set(report['ratio']) == loops
+  vmapped = report['jit_loop']['flax_vmap']
+  assert vmapped['runs'] == 2 and len(vmapped['test_accuracy']) == 2
+  assert 'loop of `jax.vmap` over the runs, `flax.linen.Conv` | 2 |' in (workdir / 'summary.md').read_text()
   for rate in (report['engine'], *report['jit_loop'].values()):
     assert rate['gflops'] > 0
     assert rate['peak_fraction'] == pytest.approx(rate['gflops'] / max(report['matmul_gflops']))
