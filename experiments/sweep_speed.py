@@ -37,6 +37,8 @@ _LOOP_LAYERS = flags.DEFINE_multi_enum('loop_layers', list(jit_loops.LAYERS), ji
                                        "engine's model) and/or flax.linen.Conv.")
 _VMAPPED_LAYERS = flags.DEFINE_multi_enum('vmapped_loop_layers', ['flax'], jit_loops.LAYERS,
                                           "The vmapped loop's CNN (--runs at once).")
+_ENGINE_LCN = flags.DEFINE_bool('engine_lcn', False, 'Also time the engine on --runs runs of the '
+                                 "paper's CNN untied (lcn; the same multiply-adds), in the same rounds.")
 _REPEATS = flags.DEFINE_integer('repeats', 2, 'Timed repetitions of each, interleaved; the best '
                                 'counts (other processes on the machine only ever slow a repetition).',
                                 lower_bound=1)
@@ -56,12 +58,16 @@ def main(argv):
            for name in _LOOP_LAYERS.value}
   loops.update({f'{name}_vmap': jit_loops.loop_trainer(data, name, runs, True, config, method)
                 for name in _VMAPPED_LAYERS.value})
+  lcn = engine_timing.engine_trainer(data, runs, config, method, 'lcn') if _ENGINE_LCN.value else None
   floor = engine_timing.gemms_alone(data, runs, config, method)
-  engine_times, loop_times, matmuls, floor_times = [], {name: [] for name in loops}, [], []
+  engine_times, lcn_times, matmuls, floor_times = [], [], [], []
+  loop_times = {name: [] for name in loops}
   for _ in range(_REPEATS.value):
     matmuls.append(peak.matmul_gflops())
     floor_times.append(floor['time']())
     engine_times.append(engine())
+    if lcn:
+      lcn_times.append(lcn[1]())
     for name, (_, loop) in loops.items():
       loop_times[name].append(loop())
   best = max(matmuls)
@@ -77,6 +83,8 @@ def main(argv):
             'gemms_alone': gemms, 'steps': config.steps, 'batch_size': config.batch_size,
             'devices': jax.device_count(), 'device_kind': jax.devices()[0].device_kind,
             'jax': jax.__version__}
+  if lcn:
+    report['engine_lcn'] = engine_timing.rate('engine_lcn', runs, lcn[0], lcn_times, lcn[2], best)
   workdir = pathlib.Path(_WORKDIR.value)
   workdir.mkdir(parents=True, exist_ok=True)
   (workdir / 'sweep_speed.json').write_text(json.dumps(report, indent=2) + '\n')

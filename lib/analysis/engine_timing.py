@@ -9,8 +9,10 @@ from lib.analysis import benchmark, gemm_floor
 from lib.engine import experiment, grids, protocols, sharding, training
 
 
-def engine_trainer(data, runs: int, config: training.TrainConfig, method: str = 'auto'):
-  """Compiles the engine's program for `runs` CNNs, each on the whole training set, in one call.
+def engine_trainer(data, runs: int, config: training.TrainConfig, method: str = 'auto',
+                   arch: str = 'cnn'):
+  """Compiles the engine's program for `runs` runs of the paper's `arch` ('cnn'; 'lcn', its untied
+  twin, executes the same multiply-adds), each on the whole training set, in one call.
 
   Returns:
     `(compile_s, train, flops)`: `train()` trains every run once and returns `(seconds, test
@@ -18,8 +20,8 @@ def engine_trainer(data, runs: int, config: training.TrainConfig, method: str = 
   """
   num = len(data.y_train)
   group = experiment.Group(
-      name='cnn', model=protocols.model('cnn', 'mnist1d', data.num_classes, method), train=config,
-      data=grids.arrays(data), runs=tuple({'arch': 'cnn', 'n': num, 'seed': s} for s in range(runs)))
+      name=arch, model=protocols.model(arch, 'mnist1d', data.num_classes, method), train=config,
+      data=grids.arrays(data), runs=tuple({'arch': arch, 'n': num, 'seed': s} for s in range(runs)))
   mesh = sharding.run_mesh()
   tic = time.time()
   program = experiment.Program(group, experiment.Options(chunk_size=runs, memory_budget_gb=1e3),

@@ -72,6 +72,12 @@ def sweep_speed_table(report: dict) -> str:
            f"| this engine, the runs vmapped in one program | {engine['runs']} | "
            f"{engine['models_per_minute']:.1f} | 1.00 |{rate(engine)} {engine['best_train_s']:.1f} | "
            f"{engine['compile_s']:.1f} |"]
+  if 'engine_lcn' in report:
+    lcn = report['engine_lcn']
+    lines.append(f"| this engine, the paper's CNN untied (lcn; the same multiply-adds) | {lcn['runs']} | "
+                 f"{lcn['models_per_minute']:.1f} | "
+                 f"{engine['models_per_minute'] / lcn['models_per_minute']:.2f} |{rate(lcn)} "
+                 f"{lcn['best_train_s']:.1f} | {lcn['compile_s']:.1f} |")
   for name, loop in report['jit_loop'].items():
     lines.append(f"| {LOOP_LAYERS.get(name, name)} | {loop['runs']} | "
                  f"{loop['models_per_minute']:.1f} | {report['ratio'][name]:.2f} |{rate(loop)} "
