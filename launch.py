@@ -6,6 +6,10 @@ its docstring's first line describes it (experiments/ also holds shared flag mod
 `python launch.py --help` lists the experiments; with `--experiment=NAME` it also lists that
 experiment's flags. When an experiment with a --workdir finishes, the command that produced it is
 recorded there (`lib.engine.launched`).
+
+Two flags apply to every experiment, before its main runs: --precision (the matmul precision of every
+compiled program; an experiment whose module sets `PRECISION` defaults to that, e.g. 'highest' where it
+checks exactness) and --compilation_cache (JAX's persistent compilation cache: a folder, or off).
 """
 
 import importlib
@@ -14,7 +18,7 @@ import sys
 
 from absl import app, flags
 
-from lib.engine import interrupt, launched
+from lib.engine import compilation, interrupt, launched
 
 EXPERIMENTS_DIR = pathlib.Path(__file__).resolve().parent / 'experiments'
 
@@ -58,13 +62,34 @@ def main() -> None:
     sys.exit(0 if name is None and any(a in ('--help', '-h', '--helpfull') for a in sys.argv) else 2)
   flags.DEFINE_string('experiment', None, 'Which experiment to run: ' + ', '.join(names))
   module = importlib.import_module(f'experiments.{name}')
+  define_compilation_flags(compilation.default_precision(getattr(module, 'PRECISION', 'default')))
 
   def run(argv):
-    guarded(module.main, argv)
+    guarded(lambda rest: compiled_as_flagged(module.main, rest), argv)
     if 'workdir' in flags.FLAGS and flags.FLAGS.workdir:
       launched.write(pathlib.Path(flags.FLAGS.workdir), name, sys.argv[1:])
 
   app.run(run)
+
+
+def define_compilation_flags(precision: str) -> None:
+  """Defines --precision (default `precision`) and --compilation_cache."""
+  flags.DEFINE_enum('precision', precision, compilation.PRECISIONS, 'Matmul precision of every '
+                    'compiled program, recorded in each record\'s provenance. default: the '
+                    'backend\'s fastest (float32 on a CPU, TF32 on an NVIDIA GPU, bfloat16 passes on a '
+                    'TPU: the layers then differ from XLA\'s convolution by up to about 1e-3); highest: '
+                    'float32 everywhere.')
+  flags.DEFINE_string('compilation_cache', compilation.default_cache_dir(), 'JAX\'s persistent '
+                      'compilation cache: a folder, or off. A program compiled once is read back by '
+                      'the next launch that compiles it (default: $JAX_COMPILATION_CACHE_DIR, else '
+                      'under the user\'s cache directory).')
+
+
+def compiled_as_flagged(experiment_main, argv) -> None:
+  """Applies --precision and --compilation_cache, then runs the experiment's main."""
+  compilation.set_precision(flags.FLAGS.precision)
+  compilation.set_cache(flags.FLAGS.compilation_cache)
+  experiment_main(argv)
 
 
 def guarded(experiment_main, argv) -> None:

@@ -40,6 +40,7 @@ from lib.engine import experiment, grids, training
 from lib.report import render
 
 FLAGS = flags.FLAGS
+PRECISION = 'highest'  # launch.py's --precision default here: eFCN is the CNN, step for step
 WINDOW = (5,)  # the paper CNN's first kernel
 PARTS = ('locality', 'efcn', 'beta_lasso')
 TRAIN_DEFAULTS = {'steps': 3000, 'eval_every': 1000}

@@ -20,17 +20,22 @@ import jax
 from absl import flags, logging
 
 from lib.core import contraction
-from lib.engine import experiment, protocols, training
+from lib.engine import experiment, protocols, training, widths
 
 FLAGS = flags.FLAGS
 
 METHOD = flags.DEFINE_enum('method', 'auto', contraction.METHODS,
                            'Factored contraction of every pattern layer (lib.core.contraction).')
-CHUNK_SIZE = flags.DEFINE_integer('chunk_size', 8, 'Most runs trained by one compiled call (on CPU '
-                                  'small chunks stay in cache: 8 beat 16, 32 and 64 on 2 cores).',
-                                  lower_bound=1)
-MEMORY_BUDGET_GB = flags.DEFINE_float('memory_budget_gb', 3.0, 'Most memory one compiled call may '
-                                      'take by XLA\'s estimate (GB, this host); chunks narrow to fit.')
+CHUNK_SIZE = flags.DEFINE_integer(
+    'chunk_size', None, 'Most runs trained by one compiled call. Default: the device\'s rule '
+    f'(lib.engine.widths): {widths.CPU_CHUNK_SIZE} on a CPU (small chunks stay in its caches: 8 beat '
+    '16, 32 and 64 on 2 cores); on a GPU or TPU every run of a group, one call per group where '
+    '--memory_budget_gb allows.', lower_bound=1)
+MEMORY_BUDGET_GB = flags.DEFINE_float(
+    'memory_budget_gb', None, 'Most memory one compiled call may take by XLA\'s estimate (GB, all '
+    'devices together); chunks narrow to fit. Default: the device\'s rule (lib.engine.widths): '
+    f'{widths.CPU_MEMORY_GB} GB of host memory on a CPU; on a GPU or TPU '
+    f'{widths.ACCELERATOR_SHARE:.0%} of the device memory free when a group compiles.')
 EVAL_BATCH_SIZE = flags.DEFINE_integer('eval_batch_size', 500, 'Examples per evaluation batch.',
                                        lower_bound=1)
 OVERWRITE = flags.DEFINE_bool('overwrite', False, 'Replace a workdir that holds results of a '
@@ -47,7 +52,7 @@ NUM_PROCESSES = flags.DEFINE_integer('num_processes', None,
 PROCESS_ID = flags.DEFINE_integer('process_id', None,
                                   'With --distributed: this process\'s index (else auto).',
                                   lower_bound=0)
-flags.register_validator('memory_budget_gb', lambda v: 0 < v < math.inf,
+flags.register_validator('memory_budget_gb', lambda v: v is None or 0 < v < math.inf,
                          '--memory_budget_gb must be positive and finite')
 
 

@@ -1,7 +1,21 @@
-"""Settings for every test."""
+"""Settings for every test.
+
+The suite pins matmul precision to 'highest', in this process and (through the environment, which
+launch.py's --precision default reads) in the experiments it launches, so that exactness checks hold on
+a GPU or TPU as on the CPU. Launched experiments share one temporary compilation cache folder instead of
+the user's.
+"""
+
+import os
+import tempfile
 
 import jax
 import pytest
+
+jax.config.update('jax_default_matmul_precision', 'highest')
+os.environ['JAX_DEFAULT_MATMUL_PRECISION'] = 'highest'
+_CACHE = tempfile.TemporaryDirectory(prefix='cnn-vs-fc-test-cache-')
+os.environ['JAX_COMPILATION_CACHE_DIR'] = _CACHE.name
 
 
 @pytest.fixture(autouse=True, scope='module')

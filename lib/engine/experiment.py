@@ -24,10 +24,17 @@ from absl import logging
 from lib.core import counting
 from lib.core.layers import Layer
 from lib.data import inputs, nested_balanced_subsets
-from lib.engine import grid_file, interrupt, progress, provenance, results, sharding, training
+from lib.engine import (compilation, grid_file, interrupt, progress, provenance, results, sharding,
+                        training, widths)
 
 CONVERGED = 0.98
 REQUIRED = ('arch', 'n', 'seed')
+CACHE_NOTES = {
+    'off': '', 'read': ', read from the compilation cache',
+    'written': ' and stored in the compilation cache',
+    'not stored': ' (not stored in the compilation cache: jax stores only programs that took 1 s or '
+                  'more to compile, and jax 0.10.2 none with host callbacks, which the progress lines '
+                  'and Ctrl-C use; jax 0.12 stores those)'}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -72,14 +79,16 @@ class Options:
   """How the engine trains.
 
   Attributes:
-    chunk_size: most runs per compiled call.
-    memory_budget_gb: the most memory (GB, all devices of this host together) a chunk may take by
-      the compiled program's own estimate; chunks are narrowed to fit.
+    chunk_size: most runs per compiled call; None: the device's rule (`widths.chunk_size`: 8 on a CPU,
+      every run of a group on a GPU or TPU).
+    memory_budget_gb: the most memory (GB, all devices of the mesh together) a chunk may take by the
+      compiled program's own estimate; chunks are narrowed to fit. None: the device's rule
+      (`widths.memory_budget_bytes`: 3 GB on a CPU, 90% of the free device memory on a GPU or TPU).
     eval_batch_size: examples per evaluation batch inside the program.
     overwrite: replace a work directory of another config (moved aside at the first new record).
   """
-  chunk_size: int = 8
-  memory_budget_gb: float = 4.0
+  chunk_size: int | None = None
+  memory_budget_gb: float | None = None
   eval_batch_size: int = 500
   overwrite: bool = False
 
@@ -87,9 +96,9 @@ class Options:
     """Raises ValueError naming the flag and value that is out of range."""
     for name in ('chunk_size', 'eval_batch_size'):
       value = getattr(self, name)
-      if not isinstance(value, int) or value < 1:
+      if (value is not None or name != 'chunk_size') and (not isinstance(value, int) or value < 1):
         raise ValueError(f'{name}={value!r}: must be a positive int')
-    if not 0 < self.memory_budget_gb < float('inf'):
+    if self.memory_budget_gb is not None and not 0 < self.memory_budget_gb < float('inf'):
       raise ValueError(f'memory_budget_gb={self.memory_budget_gb!r}: must be positive and finite')
 
 
@@ -188,9 +197,12 @@ class Program:
     tracker: receives compile time and progress; None for none.
 
   Attributes:
-    width: runs per call (a multiple of the device count): the most that `options` allows whose
-      estimated memory fits the budget.
+    width: runs per call (a multiple of the device count): the most that `options` (or the device's
+      rule, `widths`) allows whose estimated memory fits the budget.
     compiled: the compiled program.
+    compile_s: seconds spent compiling it (or reading it from the persistent compilation cache).
+    cache: what the persistent cache did: 'off', 'read', 'written' or 'not stored'
+      (`compilation.CacheEvents.status`).
   """
 
   def __init__(self, group: Group, options: Options, mesh, data,
@@ -210,20 +222,24 @@ class Program:
     self._jitted = jax.jit(jax.vmap(train, in_axes=(0, 0, 0, None)))
     self._max_n = max(r['n'] for r in group.runs)
     devices = mesh.devices.size
-    budget = options.memory_budget_gb * 2**30
-    most = min(sharding.padded_size(options.chunk_size, mesh),
-               sharding.padded_size(len(group.runs), mesh))
+    mine = widths.local_devices(mesh)
+    budget = widths.memory_budget_bytes(mine, devices, options.memory_budget_gb)
+    chunk_size = widths.chunk_size(mine, len(group.runs), options.chunk_size)
+    most = min(sharding.padded_size(chunk_size, mesh), sharding.padded_size(len(group.runs), mesh))
     tic = time.time()
-    self.compiled, self.width = self._compile(most), most
-    fixed, per_run = self._bytes(self.compiled, most)
-    fit = int((budget - fixed) // max(per_run, 1))
-    width = max(devices, min(most, fit - fit % devices))
-    if width < most:
-      self.compiled, self.width = self._compile(width), width
+    with compilation.watch() as cache:
+      self.compiled, self.width = self._compile(most), most
+      fixed, per_run = self._bytes(self.compiled, most)
+      fit = int((budget - fixed) // max(per_run, 1))
+      width = max(devices, min(most, fit - fit % devices))
+      if width < most:
+        self.compiled, self.width = self._compile(width), width
+    self.compile_s, self.cache = time.time() - tic, cache.status
     estimate = fixed + per_run * self.width
-    tracker.compiled(time.time() - tic)
-    logging.info('%s: %d runs per compiled call (estimated %.0f MB; budget %.0f MB).', group.name,
-                 self.width, estimate / 2**20, budget / 2**20)
+    tracker.compiled(self.compile_s, self.cache)
+    logging.info('%s: %d runs per compiled call (estimated %.0f MB; budget %.0f MB); compiled in '
+                 '%.1f s%s.', group.name, self.width, estimate / 2**20, budget / 2**20,
+                 self.compile_s, CACHE_NOTES[self.cache])
     if estimate > budget:
       logging.warning('%s: even %d run(s) per call are estimated at %.0f MB, over the budget of '
                       '%.0f MB (--memory_budget_gb).', group.name, self.width, estimate / 2**20,
@@ -350,6 +366,8 @@ def _train(pending, work, config, options, total, already, position, writer):
         for i, run_ in enumerate(chunk):
           record = make_record(run_, {k: v[i] for k, v in out.items()}, group.train,
                                {**group_extra, 'group': group.name, 'wall_time_s': share,
+                                'compile_time_s': program.compile_s,
+                                'compiled_from_cache': program.cache == 'read',
                                 'grid_index': position[run_id(run_)]})
           if record['diverged']:
             logging.warning('Run %s diverged (a loss became NaN or infinite); it is recorded and '

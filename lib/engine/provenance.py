@@ -9,6 +9,8 @@ import sys
 
 import jax
 
+from lib.engine import compilation
+
 PACKAGES = ('jax', 'jaxlib', 'flax', 'optax', 'numpy', 'mnist1d', 'scikit-learn',
             'tensorflow-datasets')
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -35,7 +37,8 @@ def provenance() -> dict:
 
   Returns:
     `{'git_commit', 'git_dirty', 'time', 'command', 'python', 'versions', 'platform', 'device_kind',
-    'num_devices', 'num_processes'}`; git fields are None outside a git checkout.
+    'num_devices', 'num_processes', 'matmul_precision', 'compilation_cache'}`; git fields are None
+    outside a git checkout; the cache is its folder, or 'off'.
   """
   commit = _git('rev-parse', 'HEAD')
   status = _git('status', '--porcelain', '--untracked-files=no') if commit else None
@@ -45,4 +48,6 @@ def provenance() -> dict:
           'python': platform.python_version(),
           'versions': {p: _version(p) for p in PACKAGES},
           'platform': jax.default_backend(), 'device_kind': jax.devices()[0].device_kind,
-          'num_devices': jax.device_count(), 'num_processes': jax.process_count()}
+          'num_devices': jax.device_count(), 'num_processes': jax.process_count(),
+          'matmul_precision': compilation.precision(),
+          'compilation_cache': compilation.cache_dir() or 'off'}
