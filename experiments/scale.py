@@ -4,11 +4,11 @@ For each dataset shape (`mnist`: 60,000 / 10,000 images of 28x28x1; `cifar10`: 5
 32x32x3; random pixels and labels, generated here: nothing is downloaded) and each image architecture
 (fc, lcn, cnn, cnn_gap), trains --runs runs on the whole training set through the engine with the image
 protocol's batch size and learning rate for --steps steps, in a child process of its own, and reports:
-seconds per run (and the image protocol's full run, extrapolated in proportion to its multiply-adds,
-training and evaluation), runs per
-minute, achieved GFLOP/s (the engine's multiply-add count x 2 over the training wall time) against a
-2048^3 float32 matmul measured in the same process, the compiled program's memory estimate, and the
-child's peak resident memory. Writes scale.json and summary.md to --workdir.
+time per run (milliseconds where seconds would round to zero; and the image protocol's full run,
+extrapolated in proportion to its multiply-adds, training and evaluation), runs per minute, achieved
+GFLOP/s (the engine's multiply-add count x 2 over the training wall time) against a 2048^3 float32
+matmul measured in the same process, the seconds spent compiling the program (or reading it from the
+compilation cache), and the child's peak resident memory. Writes scale.json and summary.md to --workdir.
 """
 
 import dataclasses
@@ -83,6 +83,8 @@ def measure(shape: str, arch: str) -> dict:
           'protocol_seconds_per_run': train_s / len(records) * full / cost,
           'protocol_steps': protocol.steps,
           'runs_per_minute': 60 * len(records) / train_s, 'compile_and_overhead_s': total_s - train_s,
+          'compile_s': records[0]['compile_time_s'],
+          'compiled_from_cache': records[0]['compiled_from_cache'],
           'gflops': 2 * cost * len(records) / train_s / 1e9, 'matmul_gflops': gflops_peak,
           'params': counting.model_cost(group.model, data.x_train.shape[1:]).params,
           'peak_rss_gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}

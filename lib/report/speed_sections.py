@@ -37,15 +37,24 @@ def layer_speed(workdir: pathlib.Path, records: list[dict] | None = None) -> Sec
   return Section(title, {'summary': layer_speed_table(data['rows']) + '\n\n' + '\n'.join(notes) + '\n'})
 
 
+def duration(seconds: float) -> str:
+  """'1.5 s', or '12 ms' where tenths of a second would round a time to zero."""
+  return f'{seconds:,.1f} s' if seconds >= 0.95 else f'{1e3 * seconds:,.0f} ms'
+
+
 def scale_table(rows: list[dict]) -> str:
-  """One line per (shape, arch): time per run, runs per minute, FLOP rate and memory."""
-  lines = ['| shape | arch | params | s / run (steps) | full protocol s / run | runs / min | GFLOP/s '
-           '| of matmul peak | peak RSS (GB) |', '|---|---|---:|---:|---:|---:|---:|---:|---:|']
+  """One line per (shape, arch): time per run, runs per minute, FLOP rate, compile time and memory."""
+  lines = ['| shape | arch | params | time / run (steps) | full protocol s / run | runs / min | '
+           'GFLOP/s | of matmul peak | compile | peak RSS (GB) |',
+           '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|']
   for r in rows:
-    lines.append(f"| {r['shape']} | {r['arch']} | {r['params']:,} | {r['seconds_per_run']:.1f} "
-                 f"({r['steps']}) | {r['protocol_seconds_per_run']:.0f} ({r['protocol_steps']}) | "
-                 f"{r['runs_per_minute']:.2f} | {r['gflops']:.1f} | "
-                 f"{r['gflops'] / r['matmul_gflops']:.0%} | {r['peak_rss_gb']:.2f} |")
+    compile_s = r.get('compile_s')
+    compiled = '' if compile_s is None else duration(compile_s) + (
+        ' (cache)' if r.get('compiled_from_cache') else '')
+    lines.append(f"| {r['shape']} | {r['arch']} | {r['params']:,} | {duration(r['seconds_per_run'])} "
+                 f"({r['steps']}) | {r['protocol_seconds_per_run']:,.1f} ({r['protocol_steps']}) | "
+                 f"{r['runs_per_minute']:,.1f} | {r['gflops']:.1f} | "
+                 f"{r['gflops'] / r['matmul_gflops']:.0%} | {compiled} | {r['peak_rss_gb']:.2f} |")
   return '\n'.join(lines) + '\n'
 
 
