@@ -15,6 +15,7 @@ from lib.engine import results
 COMMAND_FILE = 'command.json'
 EXECUTION_FLAGS = frozenset({
     'experiment', 'workdir', 'chunk_size', 'memory_budget_gb', 'eval_batch_size', 'overwrite',
+    'compilation_cache',
     'cpu_devices', 'distributed', 'coordinator_address', 'num_processes', 'process_id', 'data_dir',
     'logtostderr', 'alsologtostderr', 'verbosity', 'v', 'stderrthreshold', 'log_dir'})
 
