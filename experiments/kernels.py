@@ -29,8 +29,8 @@ from lib.core import models
 from lib.data import load_dataset, nested_balanced_subsets
 from lib.engine import experiment, training
 from lib.report import render
-PRECISION = 'highest'  # launch.py's --precision default here: kernels are compared exactly
 
+PRECISION = 'highest'  # launch.py's --precision default here: kernels are compared exactly
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/kernels', 'Where results and figures are written.')
 _DATASETS = flags.DEFINE_list('datasets', ['mnist1d', 'digits'], 'lib.data.load_dataset specs.')
