@@ -1,239 +1,146 @@
 """Learned locality: does a fully connected net learn the CNN's local, tied structure by itself?
 
-Three parts on MNIST-1D, all on the engine (the scores are computed inside the compiled program by the
-evaluate hook; eFCN and beta-LASSO are optimizer and init hooks):
+Three parts (`lib.analysis.locality_runs`); first-layer scores computed inside the compiled program:
 
-1. `locality`: the paper's MLP (Adam, the paper's protocol) at several n, with and without random
-   circular shifts of every training minibatch; the locality score (share of each first-layer unit's
-   weight energy inside its best window of the CNN's first kernel, 5 positions) and the tying score
-   (largest |cosine| with another unit's aligned weights elsewhere), with the same scores at
-   initialisation as the baseline (`lib.analysis.locality`).
-2. `efcn` (d'Ascoli et al. 2019): the paper CNN's dense-equivalent FC net, started at the CNN's
-   initialisation mapped exactly into it, trained with its gradients projected onto the tied, masked
-   subspace for the first t steps (which is training the CNN, step for step: lib.core.projection) and
-   freely after; test accuracy and relative distance from the subspace against t, next to the same FC
-   net from its own initialisation (t = 0 from a CNN start is not that: it starts local). t = all steps
-   is the CNN.
-3. `beta_lasso` (Neyshabur 2020): the paper's MLP trained by beta-LASSO from scratch for several step
-   counts; first-layer locality score and sparsity against steps, next to plain SGD of the same learning
-   rate; a picture of first-layer rows.
+1. `locality`: the MNIST-1D paper's MLP (Adam 1e-2, batch 100, the paper's 6000 steps, here with a
+   cosine decay) at several n, with and without random circular shifts of every minibatch (those
+   runs train --shift_steps, 30000: fitting every shift takes longer); locality and tying scores.
+2. `efcn` (d'Ascoli et al. 2019): a CNN's dense twin started at the CNN's initialisation mapped into
+   it, trained as the CNN (projected gradients) for t steps and freely after; t = all steps is the
+   CNN. Beside it the same dense net from its own initialisation.
+3. `beta_lasso` (Neyshabur 2020): beta-LASSO from scratch at each beta and step count, and plain SGD
+   (lambda = 0) of the same learning rate at the longest; first-layer locality, sparsity and rows.
 
-Writes results.jsonl, baseline.json (the scores at initialisation), summary.md, summary.csv and
-learned_locality.png to --workdir.
+--protocol picks parts 2 and 3's defaults (a flag given overrides them):
+- `cpu` (default; REDUCED, so labelled in the summary): MNIST-1D, n = 4000. eFCN of the paper CNN by
+  Adam 1e-2 with a cosine decay, 3000 steps, t in {0, 100, 500, 3000}, 3 seeds; beta-LASSO on the
+  paper MLP, SGD 0.1 with a cosine decay, lambda 1e-4 (the largest tried that lets it fit its
+  training set: at 5e-4 it stalls near 82%), beta 50, 15000 and 30000 steps.
+- `paper`: eFCN of `models.efcn_cnn` by SGD (constant 0.05, batch 100, 20000 steps; relax times from
+  1/64 of the run to all of it) on digits28 (--efcn_dataset=tfds:cifar10 for the paper's CIFAR-10);
+  beta-LASSO on the S-FC (`models.s_fc`) on tfds:cifar10 with the values of the public reproduction
+  gojkoc54/convolutions_from_scratch: lr 0.1, lambda 2e-5, beta 0, 1 and 50, batch 512, 400 epochs
+  (39,100 steps), with a cosine decay. Deviations: no batch normalisation, biases, alpha = 1
+  (--sfc_alpha), no data augmentation, softmax cross-entropy; the eFCN paper's own CNN,
+  learning rate and relax times were not retrievable offline, so those values are this file's.
 """
 
 import json
-import math
 import pathlib
 
 import jax
-import jax.numpy as jnp
-import numpy as np
-import optax
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import beta_lasso, locality, shift_eval
-from lib.core import inits, layers, models, projection
+from lib.analysis import locality_runs as runs
 from lib.data import load_dataset
-from lib.engine import experiment, grids, training
+from lib.engine import experiment, training
 from lib.report import render
 
 FLAGS = flags.FLAGS
 PRECISION = 'highest'  # launch.py's --precision default here: eFCN is the CNN, step for step
-WINDOW = (5,)  # the paper CNN's first kernel
 PARTS = ('locality', 'efcn', 'beta_lasso')
-TRAIN_DEFAULTS = {'steps': 3000, 'eval_every': 1000}
+PROTOCOLS = {
+    'cpu': dict(efcn_dataset='mnist1d', efcn_optimizer='adam', efcn_learning_rate=1e-2,
+                efcn_schedule='cosine', efcn_batch_size=100, efcn_steps=3000, efcn_t=(0, 100, 500, 3000),
+                efcn_seeds=3, lasso_dataset='mnist1d', lasso_learning_rate=0.1, lasso_l1=1e-4,
+                lasso_betas=(50.0,), lasso_steps=(15000, 30000), lasso_batch_size=100, n=4000),
+    'paper': dict(efcn_dataset='digits28', efcn_optimizer='sgd', efcn_learning_rate=0.05,
+                  efcn_schedule='constant', efcn_batch_size=100, efcn_steps=20000,
+                  efcn_t=(0, 312, 1250, 5000, 10000, 20000), efcn_seeds=3,
+                  lasso_dataset='tfds:cifar10', lasso_learning_rate=0.1, lasso_l1=2e-5,
+                  lasso_betas=(0.0, 1.0, 50.0), lasso_steps=(39100,), lasso_batch_size=512,
+                  n=None),
+}
 
-sweep_flags.define_dataset('mnist1d', 'MNIST-1D only: the eFCN maps the paper CNN.')
-for _name, _value in TRAIN_DEFAULTS.items():
-  FLAGS.set_default(_name, _value)
-_WORKDIR = flags.DEFINE_string('workdir', 'runs/learned_locality', 'Where the runs and summaries go; '
-                               're-running resumes.')
-flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
+sweep_flags.define_dataset('mnist1d', 'The locality part runs on mnist1d only.')
+FLAGS.set_default('schedule', 'cosine')
+FLAGS.set_default('eval_every', 1000)
+_WORKDIR = flags.DEFINE_string('workdir', 'runs/learned_locality', 'Where the runs and summaries go.')
+_PROTOCOL = flags.DEFINE_enum('protocol', 'cpu', list(PROTOCOLS), 'Defaults of the efcn and '
+                              'beta_lasso parts: cpu (reduced) or paper (see the module docstring).')
 _PARTS = flags.DEFINE_list('parts', None, f'Which parts, from {PARTS} (default all).')
 _SIZES = flags.DEFINE_list('sizes', ['100', '500', '4000'], 'locality: training-set sizes.')
-_NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'locality and beta_lasso: seeds '
-                                  '0..num_seeds-1.', lower_bound=1)
-_EFCN_T = flags.DEFINE_list('efcn_t', ['0', '100', '500', '1500'], 'efcn: steps of projected (CNN) '
-                            'training before the dense net trains freely; each at most --efcn_steps.')
-_EFCN_STEPS = flags.DEFINE_integer('efcn_steps', 1500, 'efcn: steps per run (the dense net costs six '
-                                   'times the CNN\'s multiply-adds); other training flags as given.',
-                                   lower_bound=1)
-_EFCN_SEEDS = flags.DEFINE_integer('efcn_seeds', 2, 'efcn: seeds 0..efcn_seeds-1.', lower_bound=1)
-_EFCN_OPTIMIZER = flags.DEFINE_enum('efcn_optimizer', None, training.OPTIMIZERS, 'efcn: the optimizer '
-                                    '(default --optimizer).')
-_EFCN_LEARNING_RATE = flags.DEFINE_float('efcn_learning_rate', None, 'efcn: the learning rate '
-                                         '(default --learning_rate).')
-_EFCN_N = flags.DEFINE_integer('efcn_n', 4000, 'efcn and beta_lasso: training-set size.',
-                               lower_bound=1)
-_LASSO_STEPS = flags.DEFINE_list('lasso_steps', ['500', '1500', '3000'], 'beta_lasso: step counts.')
-_LASSO_LR = flags.DEFINE_float('lasso_learning_rate', 0.1, 'beta_lasso (and its SGD baseline): '
-                               'learning rate.')
-_LASSO_L1 = flags.DEFINE_float('lasso_l1', 5e-4, 'beta_lasso: lambda.')
-_LASSO_BETA = flags.DEFINE_float('lasso_beta', 50.0, 'beta_lasso: beta (threshold beta * lambda).')
-flags.register_validator('efcn_learning_rate', lambda v: v is None or 0 < v < math.inf,
-                         '--efcn_learning_rate must be positive and finite')
-flags.register_validator('lasso_learning_rate', lambda v: 0 < v < math.inf,
-                         '--lasso_learning_rate must be positive and finite')
-for _name in ('lasso_l1', 'lasso_beta'):
-  flags.register_validator(_name, lambda v: 0 <= v < math.inf,
-                           f'--{_name} must be non-negative and finite')
+_SHIFT_STEPS = flags.DEFINE_integer('shift_steps', 30000, 'locality: steps of the shift-augmented '
+                                    'runs (their objective, every shift, takes longer to fit).',
+                                    lower_bound=1)
+_NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'locality, beta_lasso: seeds.', lower_bound=1)
+_SFC_ALPHA = flags.DEFINE_integer('sfc_alpha', 1, 'beta_lasso on images: S-FC width.', lower_bound=1)
+flags.DEFINE_integer('n', None, 'efcn, beta_lasso: training-set size (default: protocol\'s, or all).')
+for _name in ('efcn_dataset', 'lasso_dataset', 'efcn_schedule'):
+  flags.DEFINE_string(_name, None, f'{_name}: default the protocol\'s.')
+flags.DEFINE_enum('efcn_optimizer', None, training.OPTIMIZERS, 'default the protocol\'s.')
+for _name in ('efcn_learning_rate', 'lasso_learning_rate', 'lasso_l1'):
+  flags.DEFINE_float(_name, None, 'default the protocol\'s.', lower_bound=0)
+for _name in ('efcn_batch_size', 'efcn_steps', 'efcn_seeds', 'lasso_batch_size'):
+  flags.DEFINE_integer(_name, None, 'default the protocol\'s.', lower_bound=1)
+for _name in ('efcn_t', 'lasso_betas', 'lasso_steps'):
+  flags.DEFINE_list(_name, None, 'default the protocol\'s (efcn_t: steps as the CNN).')
 
 
-def first_layer_rows(params, in_grid) -> jax.Array:
-  """`[units, *in_grid, C]`: the first dense layer of the paper MLP (params[1])."""
-  return locality.unit_rows(params[1]['kernel'], in_grid)
+def setting(name: str):
+  """A flag's value, or the protocol's when the flag is not given."""
+  value = FLAGS[name].value
+  return PROTOCOLS[_PROTOCOL.value][name] if value is None else value
 
 
-def dense_rows(kernel: jax.Array) -> jax.Array:
-  """`[N_out * C_out, *in_grid, C_in]` from a grid Dense kernel `[*out_grid, *in_grid, C_in, C_out]`
-  of one spatial dimension."""
-  rows = jnp.moveaxis(kernel, -1, 1)  # [N_out, C_out, N_in, C_in]
-  return rows.reshape(-1, *kernel.shape[1:-1])
-
-
-def scores(rows) -> dict:
-  """The mean locality and tying scores of a layer's rows, and its share of exact zeros."""
-  return {'locality': locality.locality_score(rows, WINDOW).mean(),
-          'tying': locality.tying_score(rows, WINDOW).mean(),
-          'zero_fraction': jnp.mean(rows == 0)}
-
-
-def paper_dense_fc(num_classes: int) -> tuple[layers.Layer, layers.Layer]:
-  """`(cnn, fc)`: the paper CNN and its dense-equivalent FC net (every conv a Dense on its out grid)."""
-  cnn = models.mnist1d_cnn(num_classes)
-  d = projection.dense_layers(cnn, (40, 1))
-  fc = layers.serial(d[0], layers.Relu, d[1], layers.Relu, d[2], layers.Relu, layers.Flatten, d[3])
-  return cnn, fc
-
-
-def locality_groups(data, sizes, seeds, train) -> list[experiment.Group]:
-  """Part 1: the MLP with and without shift augmentation."""
-  arrays, grid = grids.arrays(data), data.grid
-  evaluate = lambda params, d: scores(first_layer_rows(params, grid))
-  mlp = models.mnist1d_mlp(data.num_classes)
-  every_circular_shift = shift_eval.random_shifts(np.arange(grid[0])[:, None], circular=True)
-  return [experiment.Group(
-      name=f'locality fc{" shifted" if shifted else ""}', model=mlp, train=train, data=arrays,
-      evaluate=evaluate, augment=every_circular_shift if shifted else None,
-      init=inits.fan_in_uniform(mlp),
-      runs=tuple({'arch': 'fc', 'part': 'locality', 'shifted': shifted, 'n': n, 'seed': s}
-                 for n in sizes for s in seeds)) for shifted in (False, True)]
-
-
-def efcn_groups(data, ts, n, seeds, train) -> list[experiment.Group]:
-  """Part 2: one group per t (the optimizer switches off the projection after t steps), and the
-  dense FC net from its own initialisation."""
-  cnn, fc = paper_dense_fc(data.num_classes)
-  emb = projection.embedding(cnn, fc, data.x_train.shape[1:])
-  arrays = grids.arrays(data)
-  base = training.make_optimizer(train)
-
-  def evaluate(params, d):
-    del d
-    return {'distance': emb.distance(params), **scores(dense_rows(params[0]['kernel']))}
-
-  cnn_init = inits.fan_in_uniform(cnn)
-  start = lambda key, in_shape: emb.to_dense(cnn_init(key, in_shape))
-  groups = [experiment.Group(
-      name=f'efcn t={t}', model=fc, train=train, data=arrays, evaluate=evaluate, init=start,
-      optimizer=optax.chain(projection.projected_until(emb, t), base),
-      runs=tuple({'arch': 'efcn', 'part': 'efcn', 't': t, 'n': n, 'seed': s} for s in seeds))
-            for t in ts]
-  groups.append(experiment.Group(
-      name='efcn fc', model=fc, train=train, data=arrays, evaluate=evaluate,
-      init=inits.fan_in_uniform(fc),
-      runs=tuple({'arch': 'fc_dense', 'part': 'efcn', 't': 0, 'n': n, 'seed': s} for s in seeds)))
-  return groups
-
-
-def lasso_groups(data, steps_grid, n, seeds, train) -> list[experiment.Group]:
-  """Part 3: beta-LASSO at several step counts, and plain SGD at the last."""
-  arrays, grid = grids.arrays(data), data.grid
-
-  def evaluate(params, d):
-    del d
-    rows = first_layer_rows(params, grid)
-    return {**scores(rows), 'rows': rows[..., 0]}
-
-  lr = _LASSO_LR.value
-  lasso = beta_lasso.beta_lasso(lr, _LASSO_L1.value, _LASSO_BETA.value, mask=beta_lasso.kernels_only)
-  mlp = models.mnist1d_mlp(data.num_classes)
-  groups = []
-  for steps in steps_grid:
-    protocol = training.TrainConfig(**{**vars(train), 'optimizer': 'sgd', 'learning_rate': lr,
-                                       'steps': steps, 'eval_every': math.gcd(steps, 500)})
-    groups.append(experiment.Group(
-        name=f'beta-lasso {steps} steps', model=mlp, train=protocol, data=arrays,
-        evaluate=evaluate, optimizer=lasso, init=inits.fan_in_uniform(mlp),
-        runs=tuple({'arch': 'fc_beta_lasso', 'part': 'beta_lasso', 'steps': steps, 'n': n,
-                    'seed': s} for s in seeds)))
-  groups.append(experiment.Group(
-      name='sgd', model=mlp, train=protocol, data=arrays, evaluate=evaluate,
-      init=inits.fan_in_uniform(mlp),
-      runs=tuple({'arch': 'fc_sgd', 'part': 'beta_lasso', 'steps': steps, 'n': n, 'seed': s}
-                 for s in seeds)))
-  return groups
-
-
-def baseline_scores(seeds: int, in_shape) -> dict:
-  """Mean scores of the MLP's first layer and of the dense FC net's first layer at initialisation."""
-  mlp = models.mnist1d_mlp()
-  _, fc = paper_dense_fc(10)
-  keys = jax.random.split(jax.random.key(2024), seeds)
-  mlp_init, fc_init = inits.fan_in_uniform(mlp), inits.fan_in_uniform(fc)
-  at_init = jax.jit(jax.vmap(lambda k: (
-      scores(first_layer_rows(mlp_init(k, in_shape), in_shape[:-1])),
-      scores(dense_rows(fc_init(k, in_shape)[0]['kernel'])))))
-  mlp_scores, fc_scores = at_init(keys)
-  return {'mlp': {k: float(v.mean()) for k, v in mlp_scores.items()},
-          'fc_dense': {k: float(v.mean()) for k, v in fc_scores.items()}}
+def numbers(name: str, kind=int) -> tuple:
+  try:
+    return tuple(kind(v) for v in setting(name))
+  except ValueError:
+    raise ValueError(f'--{name}={",".join(map(str, setting(name)))}: expected numbers') from None
 
 
 def main(argv):
   del argv
   sweep_flags.configure_devices()
   if FLAGS.dataset != 'mnist1d':
-    raise ValueError(f'--dataset={FLAGS.dataset}: learned_locality runs on mnist1d only')
+    raise ValueError(f'--dataset={FLAGS.dataset}: the locality part runs on mnist1d only; '
+                     '--efcn_dataset and --lasso_dataset choose the other parts\' data')
   parts = sweep_flags.given_list('parts', _PARTS.value, PARTS)
   for part in parts:
     if part not in PARTS:
       raise ValueError(f'--parts: part={part!r} is not one of {PARTS}')
-  data = load_dataset('mnist1d')
-  train = sweep_flags.train_config()
   seeds = tuple(range(_NUM_SEEDS.value))
-  sizes = sweep_flags.positive_ints('sizes', _SIZES.value)
-  try:
-    ts = tuple(int(t) for t in _EFCN_T.value)
-  except ValueError:
-    raise ValueError(f'--efcn_t={",".join(_EFCN_T.value)}: expected a list of ints') from None
-  if not ts or len(set(ts)) != len(ts):
-    raise ValueError(f'--efcn_t={",".join(_EFCN_T.value)}: expected distinct ints')
-  efcn_train = sweep_flags.train_config(
-      steps=_EFCN_STEPS.value, eval_every=math.gcd(_EFCN_STEPS.value, train.eval_every),
-      optimizer=_EFCN_OPTIMIZER.value or train.optimizer,
-      learning_rate=_EFCN_LEARNING_RATE.value or train.learning_rate)
-  if 'efcn' in parts and any(t < 0 or t > efcn_train.steps for t in ts):
-    raise ValueError(f'--efcn_t={",".join(_EFCN_T.value)}: every t must lie in [0, --efcn_steps='
-                     f'{efcn_train.steps}]')
-  lasso_steps = sweep_flags.positive_ints('lasso_steps', _LASSO_STEPS.value)
-  for name, value in (('sizes', max(sizes)), ('efcn_n', _EFCN_N.value)):
-    if value > len(data.y_train):
-      raise ValueError(f'--{name}: n={value} exceeds the {len(data.y_train)} training examples')
+  load = lambda spec: load_dataset(spec, data_dir=FLAGS.data_dir)
+  data = {'locality': load('mnist1d') if 'locality' in parts else None,
+          'efcn': load(setting('efcn_dataset')) if 'efcn' in parts else None,
+          'beta_lasso': load(setting('lasso_dataset')) if 'beta_lasso' in parts else None}
+  size = lambda d: min(setting('n') or len(d.y_train), len(d.y_train)) if FLAGS.n is None else FLAGS.n
   groups = []
-  if 'locality' in parts:
-    groups += locality_groups(data, sizes, seeds, train)
-  if 'efcn' in parts:
-    groups += efcn_groups(data, ts, _EFCN_N.value, tuple(range(_EFCN_SEEDS.value)), efcn_train)
-  if 'beta_lasso' in parts:
-    groups += lasso_groups(data, lasso_steps, _EFCN_N.value, seeds, train)
-  # The protocols only: parts, sizes, seeds, t and step counts pick runs (their identities).
-  config = {'experiment': 'learned_locality', 'train': vars(train), 'efcn_train': vars(efcn_train),
-            'lasso': [_LASSO_LR.value, _LASSO_L1.value, _LASSO_BETA.value]}
+  if data['locality'] is not None:
+    groups += runs.locality_groups(data['locality'], sweep_flags.positive_ints('sizes', _SIZES.value),
+                              seeds, sweep_flags.train_config(), _SHIFT_STEPS.value)
+  efcn_train = training.TrainConfig(
+      optimizer=setting('efcn_optimizer'), learning_rate=setting('efcn_learning_rate'),
+      schedule=setting('efcn_schedule'), batch_size=setting('efcn_batch_size'),
+      steps=setting('efcn_steps'), eval_every=runs.tenth(setting('efcn_steps')))
+  if data['efcn'] is not None:
+    efcn_train.validate()
+    ts = numbers('efcn_t')
+    if not ts or len(set(ts)) != len(ts) or min(ts) < 0 or max(ts) > efcn_train.steps:
+      raise ValueError(f'--efcn_t={",".join(map(str, ts))}: expected distinct steps in [0, '
+                       f'--efcn_steps={efcn_train.steps}]')
+    groups += runs.efcn_groups(data['efcn'], ts, size(data['efcn']),
+                          tuple(range(setting('efcn_seeds'))), efcn_train)
+  lasso_train = training.TrainConfig(optimizer='sgd', learning_rate=setting('lasso_learning_rate'),
+                                     batch_size=setting('lasso_batch_size'), schedule='cosine')
+  if data['beta_lasso'] is not None:
+    lasso_train.validate()
+    groups += runs.lasso_groups(data['beta_lasso'], numbers('lasso_betas', float),
+                                sweep_flags.positive_ints('lasso_steps', setting('lasso_steps')),
+                                size(data['beta_lasso']), seeds, lasso_train,
+                                setting('lasso_l1'), _SFC_ALPHA.value)
+  # The protocols only: parts, sizes, seeds, t, betas and step counts pick runs (their identities).
+  config = {'experiment': 'learned_locality', 'protocol': _PROTOCOL.value,
+            'train': vars(sweep_flags.train_config()), 'efcn_train': vars(efcn_train),
+            'lasso_train': vars(lasso_train), 'lasso_l1': setting('lasso_l1'),
+            'sfc_alpha': _SFC_ALPHA.value, 'shift_steps': _SHIFT_STEPS.value,
+            'datasets': {part: d.name for part, d in data.items() if d is not None}}
   records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:
     return
   workdir = pathlib.Path(_WORKDIR.value)
-  (workdir / 'baseline.json').write_text(json.dumps(baseline_scores(8, data.x_train.shape[1:])))
+  baseline = runs.at_init(data, jax.random.split(jax.random.key(2024), 8), _SFC_ALPHA.value)
+  (workdir / 'baseline.json').write_text(json.dumps(baseline))
   print(render.write('learned_locality', workdir, records))

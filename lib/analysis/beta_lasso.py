@@ -17,15 +17,17 @@ import jax.numpy as jnp
 import optax
 
 
-def beta_lasso(learning_rate: float, l1: float, beta: float,
-               mask: Callable | None = None) -> optax.GradientTransformation:
+def beta_lasso(learning_rate: float, l1: float, beta: float, mask: Callable | None = None,
+               schedule: Callable | None = None) -> optax.GradientTransformation:
   """The beta-LASSO optimizer.
 
   Args:
-    learning_rate: eta, positive.
+    learning_rate: eta, positive (its value at step 0 when `schedule` is given).
     l1: lambda, the L1 coefficient, non-negative.
     beta: the threshold multiplier, non-negative.
     mask: optional `params -> pytree of bools`: leaves marked False (e.g. biases) take plain SGD steps.
+    schedule: optional `step -> eta` (e.g. `optax.cosine_decay_schedule`) replacing the constant
+      eta; the threshold beta * lambda does not follow it.
 
   Returns:
     A transformation whose `update(grads, state, params)` needs params; `optax.apply_updates` then gives
@@ -44,19 +46,21 @@ def beta_lasso(learning_rate: float, l1: float, beta: float,
   def update(grads, state, params=None):
     if params is None:
       raise ValueError('beta_lasso needs params: call update(grads, state, params)')
+    rate = learning_rate if schedule is None else schedule(state.count)
     chosen = jax.tree_util.tree_map(lambda _: True, params) if mask is None else mask(params)
 
     def step(g, w, on):
       if not on:
-        return -learning_rate * g
-      moved = w - learning_rate * (g + l1 * jnp.sign(w))
+        return -rate * g
+      moved = w - rate * (g + l1 * jnp.sign(w))
       kept = jnp.where(jnp.abs(moved) < beta * l1, 0.0, moved)
       return kept - w
 
     updates = jax.tree_util.tree_map(step, grads, params, chosen)
-    return updates, state
+    return updates, optax.ScaleByScheduleState(count=state.count + 1)
 
-  return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
+  init = lambda params: optax.ScaleByScheduleState(count=jnp.zeros((), jnp.int32))
+  return optax.GradientTransformation(init, update)
 
 
 def kernels_only(params) -> object:

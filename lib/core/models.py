@@ -6,7 +6,7 @@ Every model is a `lib.core.layers.Layer`; FC, LCN and CNN differ only in the pat
 
 from flax import linen
 
-from lib.core import blur, layers
+from lib.core import blur, layers, projection
 
 FAMILIES = ('fc', 'lcn', 'cnn')
 READOUTS = ('flatten', 'gap')
@@ -216,3 +216,47 @@ def by_name(name: str, num_classes: int = 10, **kwargs) -> layers.Layer:
   if name not in ZOO:
     raise ValueError(f'model={name!r}: expected one of {sorted(ZOO)}')
   return ZOO[name](num_classes, **kwargs)
+
+
+
+# Learned locality (experiments/learned_locality.py): a tied network's dense twin, the image CNN
+# whose twin is the eFCN (d'Ascoli et al. 2019), and the S-FC of Neyshabur (2020).
+
+
+def dense_twin(model: layers.Layer, in_shape) -> layers.Layer:
+  """The vanilla network of a serial ReLU conv net: every pattern layer a Dense on its output grid.
+
+  Args:
+    model: pattern layers each followed by ReLU, then Flatten and a Dense readout (`mnist1d_cnn`,
+      `efcn_cnn`).
+    in_shape: `(*grid, C)` of the inputs.
+
+  Returns:
+    `[batch, *grid, C] -> [batch, classes]`; at `projection.embedding(model, twin,
+    in_shape).to_dense(params)` it computes what `model` computes at `params`.
+  """
+  dense = projection.dense_layers(model, in_shape)
+  stack = []
+  for layer in dense[:-1]:
+    stack += [layer, layers.Relu]
+  return layers.serial(*stack, layers.Flatten, dense[-1])
+
+
+def efcn_cnn(num_classes: int = 10, channels=(16, 32), **kwargs) -> layers.Layer:
+  """A small image CNN whose dense twin fits in memory: 3x3 SAME convolutions of `channels`, each at
+  stride 2, ReLU, flatten + dense. On 28x28x1 its twin holds 7.4 M weights, on 32x32x3 21 M."""
+  stack = []
+  for width in channels:
+    stack += [layers.Conv(width, 3, 2, 'SAME', **kwargs), layers.Relu]
+  return layers.serial(*stack, layers.Flatten, layers.Dense(num_classes, **kwargs))
+
+
+def s_fc(num_classes: int = 10, *, in_shape=(32, 32, 3), alpha: int = 1, **kwargs) -> layers.Layer:
+  """Neyshabur's (2020) S-FC: the fully connected counterpart of S-CONV (one 9x9 convolution of alpha
+  channels at stride 2, then 24 * alpha units): a first dense layer of alpha * H * W / 4 units, ReLU, a
+  dense layer of 24 * alpha units, ReLU, dense readout. (Theirs has batch normalisation and no
+  biases; these layers have biases and no normalisation.)"""
+  height, width = in_shape[:2]
+  return layers.serial(
+      layers.Flatten, layers.Dense(alpha * height * width // 4, **kwargs), layers.Relu,
+      layers.Dense(24 * alpha, **kwargs), layers.Relu, layers.Dense(num_classes, **kwargs))

@@ -1,5 +1,5 @@
-"""Sections of what the constraint costs and buys: counts, the dense cost, budgets and learned locality
-(receptive fields: `field_sections`)."""
+"""Sections of what the constraint costs and buys: counts, the dense cost and budgets (receptive
+fields: `field_sections`; learned locality: `locality_section`)."""
 
 import pathlib
 
@@ -66,40 +66,3 @@ def budget(workdir: pathlib.Path, records: list[dict] | None = None) -> Section:
            f"{train['steps']} steps, batch {train['batch_size']})")
   return Section(title, {'summary': budget_tables(rows)},
                  {'budget': lambda: cost_figures.budgets(rows)}, csv=rows)
-
-
-LOCALITY_PARTS = {  # part: (identity keys, metrics) of its table
-    'locality': (('arch', 'shifted', 'n'), ('test_accuracy', 'train_accuracy', 'locality', 'tying')),
-    'efcn': (('arch', 't', 'n'), ('test_accuracy', 'train_accuracy', 'distance', 'locality',
-                                  'tying')),
-    'beta_lasso': (('arch', 'steps', 'n'), ('test_accuracy', 'train_accuracy', 'locality',
-                                            'zero_fraction')),
-}
-LOCALITY_KEYS = ('part', 'arch', 'shifted', 'n', 't', 'steps')
-LOCALITY_METRICS = ('test_accuracy', 'train_accuracy', 'locality', 'tying', 'distance',
-                    'zero_fraction')
-
-
-def learned_locality_tables(records: list[dict], baseline: dict) -> str:
-  """The scores at initialisation, then one table per part that ran."""
-  out = [f"Baselines at initialisation (mean over units and inits): MLP first layer locality "
-         f"{baseline['mlp']['locality']:.3f}, tying {baseline['mlp']['tying']:.3f}; dense FC "
-         f"first layer locality {baseline['fc_dense']['locality']:.3f}, tying "
-         f"{baseline['fc_dense']['tying']:.3f}. A convolution scores 1 on both.", '']
-  for part, (keys, names) in LOCALITY_PARTS.items():
-    mine = [r for r in records if r['part'] == part]
-    if mine:
-      out += [f'## {part}', '', summary.markdown_table(summary.summarize(mine, keys, names), keys,
-                                                       names)]
-  return '\n'.join(out)
-
-
-def learned_locality(workdir: pathlib.Path, records: list[dict] | None = None) -> Section:
-  """The learned-locality tables and figure, from the records and baseline.json."""
-  records = read_records(workdir) if records is None else records
-  baseline = read_json(workdir, 'baseline.json')
-  filled = [{key: '' for key in LOCALITY_KEYS} | r for r in records]
-  return Section('Learned locality (MNIST-1D)',
-                 {'summary': learned_locality_tables(records, baseline)},
-                 {'learned_locality': lambda: cost_figures.learned_locality(records, baseline)},
-                 csv=summary.summarize(filled, LOCALITY_KEYS, LOCALITY_METRICS))

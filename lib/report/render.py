@@ -25,7 +25,7 @@ SECTIONS = {
     'emergence': 'emergence_section:emergence',
     'kernels': 'theory_sections:kernels',
     'layer_speed': 'speed_sections:layer_speed',
-    'learned_locality': 'cost_sections:learned_locality',
+    'learned_locality': 'locality_section:learned_locality',
     'permutation': 'training_sections:permutation',
     'receptive_field': 'field_sections:receptive_field',
     'sample_efficiency': 'training_sections:sample_efficiency',

@@ -73,3 +73,17 @@ def test_it_finds_the_support_of_a_sparse_linear_model():
 def test_bad_hyperparameters_are_refused(args, message):
   with pytest.raises(ValueError, match=message):
     beta_lasso.beta_lasso(*args)
+
+
+def test_a_schedule_sets_each_step_and_the_threshold_stays():
+  w = jnp.asarray(np.array([0.5, 0.01], np.float32))
+  g = jnp.ones(2)
+  opt = beta_lasso.beta_lasso(0.1, 1e-3, 5.0, schedule=lambda count: 0.1 / (1.0 + count))
+  state = opt.init(w)
+  for count in range(3):
+    updates, state = opt.update(g, state, w)
+    rate = 0.1 / (1 + count)
+    moved = np.asarray(w) - rate * (1 + 1e-3 * np.sign(np.asarray(w)))
+    expected = np.where(np.abs(moved) < 5e-3, 0.0, moved)
+    np.testing.assert_allclose(optax.apply_updates(w, updates), expected, atol=1e-7)
+  assert int(state.count) == 3

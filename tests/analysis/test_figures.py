@@ -15,7 +15,7 @@ import json, pathlib, sys
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from lib.analysis import cost_figures, field_figures, plotting, theory_plots
+from lib.analysis import cost_figures, field_figures, locality_figure, plotting, theory_plots
 
 rng = np.random.default_rng(0)
 acc = lambda arch, n, **kw: {'arch': arch, 'n': n, 'test_accuracy_mean': 0.5, 'test_accuracy_std': 0.1,
@@ -34,13 +34,16 @@ fc = {'maps': rng.random((5, 9)), 'maps_init': rng.random((5, 9)), 'units': rng.
       'units_init': rng.random(10)}
 facts = {'closed_form': [3, 5, 7, 9], 'composed': [3, 5, 7, 9], 'covering_depth': 4,
          'theory_exponent': 1.0}
+fit = {'test_accuracy': 0.6, 'train_accuracy': 0.9, 'converged': False}
 records = ([{'part': 'locality', 'arch': 'fc', 'shifted': s, 'n': n, 'seed': 0, 'locality': 0.3,
-             'tying': 0.5, 'test_accuracy': 0.6} for s in (False, True) for n in (10, 20)]
-           + [{'part': 'efcn', 'arch': a, 't': t, 'seed': 0, 'distance': 0.1, 'test_accuracy': 0.7}
+             'tying': 0.5, **fit} for s in (False, True) for n in (10, 20)]
+           + [{'part': 'efcn', 'arch': a, 't': t, 'seed': 0, 'distance': 0.1, **fit}
               for a, t in (('efcn', 0), ('efcn', 4), ('fc_dense', 0))]
-           + [{'part': 'beta_lasso', 'arch': a, 'steps': 4, 'seed': 0, 'locality': 0.4,
-               'zero_fraction': 0.5, 'test_accuracy': 0.5, 'rows': rng.random((5, 8)).tolist()}
-              for a in ('fc_beta_lasso', 'fc_sgd')])
+           + [{'part': 'beta_lasso', 'arch': 'fc_beta_lasso', 'beta': b, 'steps': 4, 'seed': 0,
+               'locality': 0.4, 'zero_fraction': 0.5, 'rows': rng.random((16, 6, 5)).tolist(), **fit}
+              for b in (1.0, 50.0)]
+           + [{'part': 'beta_lasso', 'arch': 'fc_sgd', 'steps': 4, 'seed': 0, 'locality': 0.4,
+               'zero_fraction': 0.0, 'rows': rng.random((5, 8)).tolist(), **fit}])
 budget = [{'dataset': 'd', 'kind': k, 'family': f, 'shape': s, 'budget': b, 'runs': 1, 'width': 2,
            'depth': 2, 'test_accuracy_mean': 0.5, 'test_accuracy_std': 0.1}
           for k in ('params', 'macs') for f in ('fc', 'cnn') for s in ('widest', 'deepest')
@@ -66,7 +69,7 @@ BUILDERS = {
     'budget': lambda: cost_figures.budgets(budget),
     'receptive_field': lambda: field_figures.receptive_fields(
         depths, fields, fields, facts, widths, exponents, fc, 5),
-    'learned_locality': lambda: cost_figures.learned_locality(
+    'learned_locality': lambda: locality_figure.learned_locality(
         records, {'mlp': {'locality': 0.2, 'tying': 0.4}}),
 }
 out = pathlib.Path(sys.argv[1])

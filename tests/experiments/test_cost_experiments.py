@@ -21,7 +21,7 @@ SPEC = {
                '--param_budgets=300', '--steps=2', '--n=20'],
     # The locality part adds an MLP group with an in-program circular shift (shift_eval) to these.
     'learned_locality': ['--num_seeds=1', '--parts=efcn,beta_lasso', '--steps=4', '--eval_every=2',
-                         '--efcn_t=4', '--efcn_n=20', '--efcn_steps=4', '--efcn_seeds=1',
+                         '--efcn_t=4', '--n=20', '--efcn_steps=4', '--efcn_seeds=1',
                          '--lasso_steps=4'],
     'sweep_speed': ['--steps=4', '--runs=2', '--repeats=1'],
 }
