@@ -26,6 +26,7 @@ Three parts (`lib.analysis.locality_runs`); first-layer scores computed inside t
 """
 
 import json
+import math
 import pathlib
 
 import jax
@@ -66,12 +67,17 @@ _SHIFT_STEPS = flags.DEFINE_integer('shift_steps', 30000, 'locality: steps of th
                                     lower_bound=1)
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 3, 'locality, beta_lasso: seeds.', lower_bound=1)
 _SFC_ALPHA = flags.DEFINE_integer('sfc_alpha', 1, 'beta_lasso on images: S-FC width.', lower_bound=1)
-flags.DEFINE_integer('n', None, 'efcn, beta_lasso: training-set size (default: protocol\'s, or all).')
-for _name in ('efcn_dataset', 'lasso_dataset', 'efcn_schedule'):
-  flags.DEFINE_string(_name, None, f'{_name}: default the protocol\'s.')
+flags.DEFINE_integer('n', None, 'efcn, beta_lasso: training-set size (default: protocol\'s, or all).',
+                     lower_bound=1)
+for _name in ('efcn_dataset', 'lasso_dataset'):
+  flags.DEFINE_string(_name, None, 'A load_dataset spec; default the protocol\'s.')
+  flags.register_validator(_name, lambda v: v is None or bool(v.strip()), f'--{_name} must not be empty')
+flags.DEFINE_enum('efcn_schedule', None, training.SCHEDULES, 'default the protocol\'s.')
 flags.DEFINE_enum('efcn_optimizer', None, training.OPTIMIZERS, 'default the protocol\'s.')
 for _name in ('efcn_learning_rate', 'lasso_learning_rate', 'lasso_l1'):
-  flags.DEFINE_float(_name, None, 'default the protocol\'s.', lower_bound=0)
+  flags.DEFINE_float(_name, None, 'default the protocol\'s.')
+  flags.register_validator(_name, lambda v: v is None or (0 <= v < math.inf), f'--{_name} must be '
+                           'finite and not negative (learning rates: positive)')
 for _name in ('efcn_batch_size', 'efcn_steps', 'efcn_seeds', 'lasso_batch_size'):
   flags.DEFINE_integer(_name, None, 'default the protocol\'s.', lower_bound=1)
 for _name in ('efcn_t', 'lasso_betas', 'lasso_steps'):
@@ -85,10 +91,23 @@ def setting(name: str):
 
 
 def numbers(name: str, kind=int) -> tuple:
+  """A list setting as distinct, finite, non-negative numbers; ValueError naming --NAME otherwise."""
+  text = ','.join(map(str, setting(name)))
   try:
-    return tuple(kind(v) for v in setting(name))
+    values = tuple(kind(v) for v in setting(name))
   except ValueError:
-    raise ValueError(f'--{name}={",".join(map(str, setting(name)))}: expected numbers') from None
+    raise ValueError(f'--{name}={text}: expected numbers') from None
+  if not values or len(set(values)) != len(values) or not all(0 <= v < math.inf for v in values):
+    raise ValueError(f'--{name}={text}: expected distinct, finite, non-negative numbers')
+  return values
+
+
+def validated(train: training.TrainConfig, part: str) -> None:
+  """`train.validate()`, its error naming the part's flag (e.g. --efcn_learning_rate)."""
+  try:
+    train.validate()
+  except ValueError as error:
+    raise ValueError(f'--{part}_{error}') from None
 
 
 def main(argv):
@@ -106,27 +125,33 @@ def main(argv):
   data = {'locality': load('mnist1d') if 'locality' in parts else None,
           'efcn': load(setting('efcn_dataset')) if 'efcn' in parts else None,
           'beta_lasso': load(setting('lasso_dataset')) if 'beta_lasso' in parts else None}
-  size = lambda d: min(setting('n') or len(d.y_train), len(d.y_train)) if FLAGS.n is None else FLAGS.n
+
+  def size(d) -> int:
+    n = setting('n') or len(d.y_train)
+    if FLAGS.n is not None and n > len(d.y_train):
+      raise ValueError(f'--n={n}: exceeds the {len(d.y_train)} training examples of {d.name}')
+    return min(n, len(d.y_train))
+
   groups = []
   if data['locality'] is not None:
     groups += runs.locality_groups(data['locality'], sweep_flags.positive_ints('sizes', _SIZES.value),
-                              seeds, sweep_flags.train_config(), _SHIFT_STEPS.value)
+                                   seeds, sweep_flags.train_config(), _SHIFT_STEPS.value)
   efcn_train = training.TrainConfig(
       optimizer=setting('efcn_optimizer'), learning_rate=setting('efcn_learning_rate'),
       schedule=setting('efcn_schedule'), batch_size=setting('efcn_batch_size'),
       steps=setting('efcn_steps'), eval_every=runs.tenth(setting('efcn_steps')))
   if data['efcn'] is not None:
-    efcn_train.validate()
+    validated(efcn_train, 'efcn')
     ts = numbers('efcn_t')
     if not ts or len(set(ts)) != len(ts) or min(ts) < 0 or max(ts) > efcn_train.steps:
       raise ValueError(f'--efcn_t={",".join(map(str, ts))}: expected distinct steps in [0, '
                        f'--efcn_steps={efcn_train.steps}]')
     groups += runs.efcn_groups(data['efcn'], ts, size(data['efcn']),
-                          tuple(range(setting('efcn_seeds'))), efcn_train)
+                               tuple(range(setting('efcn_seeds'))), efcn_train)
   lasso_train = training.TrainConfig(optimizer='sgd', learning_rate=setting('lasso_learning_rate'),
                                      batch_size=setting('lasso_batch_size'), schedule='cosine')
   if data['beta_lasso'] is not None:
-    lasso_train.validate()
+    validated(lasso_train, 'lasso')
     groups += runs.lasso_groups(data['beta_lasso'], numbers('lasso_betas', float),
                                 sweep_flags.positive_ints('lasso_steps', setting('lasso_steps')),
                                 size(data['beta_lasso']), seeds, lasso_train,
