@@ -58,6 +58,7 @@ sweep_flags.define_dataset('mnist1d', 'The locality part runs on mnist1d only.')
 FLAGS.set_default('schedule', 'cosine')
 FLAGS.set_default('eval_every', 1000)
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/learned_locality', 'Where the runs and summaries go.')
+flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir must not be empty')
 _PROTOCOL = flags.DEFINE_enum('protocol', 'cpu', list(PROTOCOLS), 'Defaults of the efcn and '
                               'beta_lasso parts: cpu (reduced) or paper (see the module docstring).')
 _PARTS = flags.DEFINE_list('parts', None, f'Which parts, from {PARTS} (default all).')
@@ -121,6 +122,24 @@ def main(argv):
     if part not in PARTS:
       raise ValueError(f'--parts: part={part!r} is not one of {PARTS}')
   seeds = tuple(range(_NUM_SEEDS.value))
+  efcn_train = training.TrainConfig(
+      optimizer=setting('efcn_optimizer'), learning_rate=setting('efcn_learning_rate'),
+      schedule=setting('efcn_schedule'), batch_size=setting('efcn_batch_size'),
+      steps=setting('efcn_steps'), eval_every=runs.tenth(setting('efcn_steps')))
+  lasso_train = training.TrainConfig(optimizer='sgd', learning_rate=setting('lasso_learning_rate'),
+                                     batch_size=setting('lasso_batch_size'), schedule='cosine')
+  # Every flag is checked before any data loads or any program compiles.
+  if 'efcn' in parts:
+    validated(efcn_train, 'efcn')
+    ts = numbers('efcn_t')
+    if max(ts) > efcn_train.steps:
+      raise ValueError(f'--efcn_t={",".join(map(str, ts))}: expected steps in [0, '
+                       f'--efcn_steps={efcn_train.steps}]')
+  if 'beta_lasso' in parts:
+    validated(lasso_train, 'lasso')
+    betas = numbers('lasso_betas', float)
+    lasso_steps = sweep_flags.positive_ints('lasso_steps', setting('lasso_steps'))
+  sizes = sweep_flags.positive_ints('sizes', _SIZES.value) if 'locality' in parts else None
   load = lambda spec: load_dataset(spec, data_dir=FLAGS.data_dir)
   data = {'locality': load('mnist1d') if 'locality' in parts else None,
           'efcn': load(setting('efcn_dataset')) if 'efcn' in parts else None,
@@ -134,28 +153,14 @@ def main(argv):
 
   groups = []
   if data['locality'] is not None:
-    groups += runs.locality_groups(data['locality'], sweep_flags.positive_ints('sizes', _SIZES.value),
-                                   seeds, sweep_flags.train_config(), _SHIFT_STEPS.value)
-  efcn_train = training.TrainConfig(
-      optimizer=setting('efcn_optimizer'), learning_rate=setting('efcn_learning_rate'),
-      schedule=setting('efcn_schedule'), batch_size=setting('efcn_batch_size'),
-      steps=setting('efcn_steps'), eval_every=runs.tenth(setting('efcn_steps')))
+    groups += runs.locality_groups(data['locality'], sizes, seeds, sweep_flags.train_config(),
+                                   _SHIFT_STEPS.value)
   if data['efcn'] is not None:
-    validated(efcn_train, 'efcn')
-    ts = numbers('efcn_t')
-    if not ts or len(set(ts)) != len(ts) or min(ts) < 0 or max(ts) > efcn_train.steps:
-      raise ValueError(f'--efcn_t={",".join(map(str, ts))}: expected distinct steps in [0, '
-                       f'--efcn_steps={efcn_train.steps}]')
     groups += runs.efcn_groups(data['efcn'], ts, size(data['efcn']),
                                tuple(range(setting('efcn_seeds'))), efcn_train)
-  lasso_train = training.TrainConfig(optimizer='sgd', learning_rate=setting('lasso_learning_rate'),
-                                     batch_size=setting('lasso_batch_size'), schedule='cosine')
   if data['beta_lasso'] is not None:
-    validated(lasso_train, 'lasso')
-    groups += runs.lasso_groups(data['beta_lasso'], numbers('lasso_betas', float),
-                                sweep_flags.positive_ints('lasso_steps', setting('lasso_steps')),
-                                size(data['beta_lasso']), seeds, lasso_train,
-                                setting('lasso_l1'), _SFC_ALPHA.value)
+    groups += runs.lasso_groups(data['beta_lasso'], betas, lasso_steps, size(data['beta_lasso']),
+                                seeds, lasso_train, setting('lasso_l1'), _SFC_ALPHA.value)
   # The protocols only: parts, sizes, seeds, t, betas and step counts pick runs (their identities).
   config = {'experiment': 'learned_locality', 'protocol': _PROTOCOL.value,
             'train': vars(sweep_flags.train_config()), 'efcn_train': vars(efcn_train),
