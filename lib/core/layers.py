@@ -165,31 +165,21 @@ def Activation(fn: Callable[[jax.Array], jax.Array], name: str = 'Activation') -
 Relu = Activation(jax.nn.relu, 'Relu')
 
 
-def _pool(name: str, pool_fn, window, strides, padding) -> Layer:
+def AvgPool(window, strides=None, padding='VALID') -> Layer:
+  """Average pooling over each window (`flax.linen.avg_pool`); strides default to the window."""
+  strides = window if strides is None else strides
 
   def out_shape(in_shape):
-    grid, channels = _split(in_shape, name)
+    grid, channels = _split(in_shape, 'AvgPool')
     # The window's own validation and output size are those of a convolution pattern.
-    _, out_grid = patterns.make_window(grid, window, window if strides is None else strides,
-                                       padding)
+    _, out_grid = patterns.make_window(grid, window, strides, padding)
     return (*out_grid, channels)
 
   def fn(x):
-    w, _ = patterns.make_window(x.shape[1:-1], window,
-                                 window if strides is None else strides, padding)
-    return pool_fn(x, w.kernel, w.strides, w.pads)
+    w, _ = patterns.make_window(x.shape[1:-1], window, strides, padding)
+    return linen.avg_pool(x, w.kernel, w.strides, w.pads)
 
-  return stateless(name, fn, out_shape)
-
-
-def AvgPool(window, strides=None, padding='VALID') -> Layer:
-  """Average pooling over each window (`flax.linen.avg_pool`); strides default to the window."""
-  return _pool('AvgPool', linen.avg_pool, window, strides, padding)
-
-
-def MaxPool(window, strides=None, padding='VALID') -> Layer:
-  """Max pooling over each window (`flax.linen.max_pool`); strides default to the window."""
-  return _pool('MaxPool', linen.max_pool, window, strides, padding)
+  return stateless('AvgPool', fn, out_shape)
 
 
 def _global_avg_shape(in_shape):

@@ -15,7 +15,7 @@ from lib_oracles import (CONFIGS, Cfg, conv_flax, factored_forms, lax_padding, l
 def test_serial_shapes_describe_and_composition():
   model = layers.serial(layers.Conv(4, 3), layers.Relu,
                         layers.Local(3, 2, strides=2, padding='VALID'), layers.Relu,
-                        layers.MaxPool(2, padding='SAME'), layers.Flatten, layers.Dense(5))
+                        layers.AvgPool(2, padding='SAME'), layers.Flatten, layers.Dense(5))
   in_shape = (9, 2)
   out_shape, params = model.init(jax.random.key(0), in_shape)
   assert out_shape == (5,)
@@ -33,7 +33,7 @@ def test_serial_shapes_describe_and_composition():
   h = jax.nn.relu(nn.Conv(4, 3).apply({'params': conv_p}, x))
   cfg = Cfg((9,), (2,), (2,), 'VALID', (1,), 4, 3, 2)
   h = jax.nn.relu(local_flax(cfg, h, local_p['kernel'], local_p['bias']))
-  h = nn.max_pool(h, (2,), (2,), 'SAME')
+  h = nn.avg_pool(h, (2,), (2,), 'SAME')
   h = h.reshape(2, -1) @ dense_p['kernel'] + dense_p['bias']
   chex.assert_trees_all_close(y, h, atol=1e-5)
 
@@ -52,14 +52,13 @@ def test_pooling_matches_flax(shape, window, strides, padding):
   strides_t = window_t if strides is None else (
       (strides,) * ndim if isinstance(strides, int) else tuple(strides))
   x = jax.random.normal(jax.random.key(0), (2, *shape))
-  for lib_pool, flax_pool in ((layers.AvgPool, nn.avg_pool), (layers.MaxPool, nn.max_pool)):
-    layer = lib_pool(window, strides, padding)
-    out_shape, params = layer.init(None, shape)
-    assert params == {}
-    expected = flax_pool(x, window_t, strides_t, lax_padding(padding, ndim))
-    y = layer.apply(params, x)
-    assert y.shape == (2, *out_shape)
-    chex.assert_trees_all_close(y, expected, atol=1e-6)
+  layer = layers.AvgPool(window, strides, padding)
+  out_shape, params = layer.init(None, shape)
+  assert params == {}
+  expected = nn.avg_pool(x, window_t, strides_t, lax_padding(padding, ndim))
+  y = layer.apply(params, x)
+  assert y.shape == (2, *out_shape)
+  chex.assert_trees_all_close(y, expected, atol=1e-6)
 
 
 def test_global_avg_pool_and_flatten():
