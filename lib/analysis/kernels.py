@@ -340,11 +340,6 @@ def exact_kernels(x1: jax.Array, x2: jax.Array, archs: Sequence[str] = ARCHS, *,
   return {arch: by_family[_family_readout(arch)[0]][_family_readout(arch)[1]] for arch in archs}
 
 
-def exact_kernel(arch: str, x1: jax.Array, x2: jax.Array, **kwargs) -> jax.Array:
-  """`[N1, N2]`: the infinite-width NNGP kernel of one architecture (`exact_kernels`' arguments)."""
-  return exact_kernels(x1, x2, (arch,), **kwargs)[arch]
-
-
 # --------------------------------------------------------------------------------- kernel regression
 
 

@@ -17,7 +17,6 @@ from typing import Sequence
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 
@@ -126,10 +125,3 @@ def tying_score(rows: jax.Array, window: Sequence[int]) -> jax.Array:
   cosine = jnp.abs(vectors @ vectors.T)  # [units, units]
   elsewhere = jnp.any(start[:, None, :] != start[None, :, :], -1)
   return jnp.max(jnp.where(elsewhere, cosine, 0.0), -1)
-
-
-def random_locality_baseline(grid: Sequence[int], channels: int, window: Sequence[int],
-                             units: int = 1000, seed: int = 0) -> float:
-  """The mean locality score of isotropic Gaussian weights: what no preference for locality gives."""
-  rows = np.random.default_rng(seed).normal(size=(units, *grid, channels)).astype(np.float32)
-  return float(locality_score(jnp.asarray(rows), window).mean())

@@ -27,7 +27,7 @@ def test_monte_carlo_one_layer_fc_matches_arc_cosine_within_sampling_error():
   samples = np.asarray(kernels.monte_carlo_samples(
       x, x, jax.random.PRNGKey(1), ('fc',), num_samples=256, depth=1, width=128, bias_var=0.1,
       batch_size=64)['fc'])
-  exact = np.asarray(kernels.exact_kernel('fc', x, x, depth=1, bias_var=0.1))
+  exact = np.asarray(kernels.exact_kernels(x, x, ('fc',), depth=1, bias_var=0.1)['fc'])
   for num_samples in (16, 256):  # the tolerance, 5 standard errors, shrinks as 1/sqrt(num_samples)
     estimate = samples[:num_samples].mean(0)
     standard_error = samples[:num_samples].std(0, ddof=1) / np.sqrt(num_samples)
@@ -38,8 +38,8 @@ def test_monte_carlo_one_layer_fc_matches_arc_cosine_within_sampling_error():
 
 def test_exact_cnn_flatten_equals_lcn_flatten_and_pooling_separates_them():
   x = _inputs((4, 4, 4, 2))  # a 4x4 grid, 2 channels
-  exact = {arch: np.asarray(kernels.exact_kernel(arch, x, x, depth=2, bias_var=0.1))
-           for arch in ('cnn_flatten', 'lcn_flatten', 'cnn_gap', 'lcn_gap')}
+  exact = {arch: np.asarray(k) for arch, k in kernels.exact_kernels(
+      x, x, ('cnn_flatten', 'lcn_flatten', 'cnn_gap', 'lcn_gap'), depth=2, bias_var=0.1).items()}
   np.testing.assert_allclose(exact['cnn_flatten'], exact['lcn_flatten'], rtol=1e-5)
   assert kernels.relative_difference(exact['cnn_gap'], exact['lcn_gap']) > 0.1
   assert kernels.relative_difference(exact['cnn_gap'], exact['cnn_flatten']) > 0.1
@@ -49,8 +49,8 @@ def test_exact_cnn_flatten_equals_lcn_flatten_and_pooling_separates_them():
 
 def test_exact_kernel_blocks_do_not_change_the_result():
   x1, x2 = _inputs((5, 6, 1)), _inputs((3, 6, 1), seed=1)
-  a = kernels.exact_kernel('cnn_gap', x1, x2, depth=1, batch_size=1)
-  b = kernels.exact_kernel('cnn_gap', x1, x2, depth=1, batch_size=4)
+  a = kernels.exact_kernels(x1, x2, ('cnn_gap',), depth=1, batch_size=1)['cnn_gap']
+  b = kernels.exact_kernels(x1, x2, ('cnn_gap',), depth=1, batch_size=4)['cnn_gap']
   chex.assert_shape(a, (5, 3))
   np.testing.assert_allclose(a, b, rtol=1e-6)
 
@@ -96,4 +96,4 @@ def test_bad_architectures_name_the_argument(kwargs, message):
   x = _inputs((2, 4, 1))
   kwargs = {'depth': 1, **kwargs}
   with pytest.raises(ValueError, match=message):
-    kernels.exact_kernel(kwargs.pop('arch'), x, x, **kwargs)
+    kernels.exact_kernels(x, x, (kwargs.pop('arch'),), **kwargs)
