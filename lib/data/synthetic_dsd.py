@@ -62,34 +62,6 @@ def sample(rng: np.random.Generator, w_star: np.ndarray, k: int, sigma: float, n
                 patch, w_star)
 
 
-def bayes_decision(x: np.ndarray, w_star: np.ndarray, sigma: float) -> np.ndarray:
-  """The Bayes-optimal decision knowing w* and sigma.
-
-  With s_i = <w*, x_i> the projection of patch i, the log-likelihood ratio of y = +1 over y = -1 is
-  logsumexp_i(s_i / sigma^2) - logsumexp_i(-s_i / sigma^2).
-
-  Args:
-    x: `[n, k*d, 1]` inputs.
-    w_star: `[d]` the signal vector.
-    sigma: the noise scale.
-
-  Returns:
-    `[n]` int32 predicted class indices.
-  """
-  n, d = x.shape[0], w_star.shape[0]
-  s = x.reshape(n, -1, d).astype(np.float64) @ w_star / sigma ** 2  # [n, k]
-  llr = np.logaddexp.reduce(s, axis=1) - np.logaddexp.reduce(-s, axis=1)
-  return (llr > 0).astype(np.int32)
-
-
-def bayes_accuracy(k: int, d: int, sigma: float, n: int = 100_000, seed: int = 0) -> float:
-  """Monte Carlo estimate of the best accuracy any classifier reaches (it depends on k and sigma
-  only: the decision reads the projections on w*)."""
-  w_star = signal_vector(seed, d)
-  s = sample(np.random.default_rng((seed, 3)), w_star, k, sigma, n)
-  return float((bayes_decision(s.x, w_star, sigma) == s.y).mean())
-
-
 def read_dsd(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
   """The arrays of the spec `dsd:k=K,d=D[,sigma=S,n_train=N,n_test=M,seed=S]`.
 
