@@ -18,7 +18,6 @@ that stayed below the engine's 98% train accuracy. Writes results.jsonl, summary
 sample_complexity.json and dimension_scaling.png to --workdir.
 """
 
-import functools
 import json
 import math
 import pathlib
@@ -27,15 +26,11 @@ import jax
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import kernels, sample_complexity
-from lib.core import models, paper_models
-from lib.data import load_dataset
-from lib.engine import experiment, grids, training
+from lib.analysis import dimension_runs, sample_complexity
+from lib.engine import experiment, training
 from lib.report import render
 
 TASKS = sample_complexity.TASKS
-PAPER_ARCHS = {'lza': ('fc', 'cnn'), 'dsd_k': ('fc', 'lcn', 'cnn'), 'dsd_d': ('fc', 'lcn', 'cnn')}
-STANDARD_ARCHS = ('fc', 'lcn', 'cnn', 'cnn_gap')
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/dimension_scaling', 'Where the runs and summaries are '
                                'written; re-running resumes.')
@@ -82,20 +77,6 @@ for _name in ('paper_learning_rate', 'lza_learning_rate', 'standard_learning_rat
   flags.register_validator(_name, lambda v: 0 < v < math.inf, f'--{_name} must be positive and finite')
 
 
-def targets() -> dict[str, float]:
-  """`{task: target accuracy}` from --targets; ValueError naming the flag."""
-  out = {}
-  for item in _TARGETS.value:
-    task, _, value = item.partition('=')
-    try:
-      out[task] = float(value)
-    except ValueError:
-      raise ValueError(f'--targets: {item!r} is not TASK=VALUE') from None
-    if task not in TASKS or not 0 < out[task] < 1:
-      raise ValueError(f'--targets: {item!r} needs a task in {TASKS} and a value in (0, 1)')
-  return out
-
-
 def sizes(task: str) -> tuple[int, ...]:
   flag = {'lza': _LZA_SIZES, 'dsd_k': _DSD_K_SIZES, 'dsd_d': _DSD_D_SIZES}[task]
   values = sweep_flags.positive_ints(flag.name, flag.value)
@@ -112,48 +93,15 @@ def tasks_config(task_list) -> sample_complexity.Tasks:
       dsd_d=_DSD_D.value, dsd_k=_DSD_K.value, sigma0=_SIGMA0.value)
 
 
-def model_and_training(task: str, arch: str, kind: str, params: dict):
-  """`(model, TrainConfig, init or None)` of one architecture on one task size."""
+def train_config(task: str, kind: str) -> training.TrainConfig:
+  """Adam (standard models) or SGD (paper models: lza's own learning rate), evaluated at the end."""
   if kind == 'standard':
-    model = models.by_name(arch, 2, method=sweep_flags.METHOD.value)
-    return model, training.TrainConfig(optimizer='adam', learning_rate=_STANDARD_LR.value,
-                                       batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
-                                       eval_every=_STEPS.value), None
-  if task == 'lza':
-    model, lr = paper_models.lza_model(arch, params['d'], method=sweep_flags.METHOD.value), _LZA_LR
+    optimizer, learning_rate = 'adam', _STANDARD_LR.value
   else:
-    model = paper_models.dsd_model(arch, params['k'], params['d'],
-                                   threshold=_LSA.value * params['sigma'],
-                                   method=sweep_flags.METHOD.value)
-    lr = _PAPER_LR
-  init = functools.partial(_gaussian_init, model)
-  return model, training.TrainConfig(optimizer='sgd', learning_rate=lr.value,
-                                     batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
-                                     eval_every=_STEPS.value), init
-
-
-def _gaussian_init(model, key, in_shape):
-  """The paper models' start: weights N(0, 1 / fan_in), biases zero (`kernels.gaussian_params`)."""
-  return kernels.gaussian_params(model, key, in_shape, weight_var=1.0, bias_var=0.0)
-
-
-def make_groups(task_list, kinds, sizes_n, seeds) -> list[experiment.Group]:
-  groups, tasks = [], tasks_config(task_list)
-  for task in task_list:
-    for size in sizes(task):
-      params = tasks.params(task, size)
-      data = grids.arrays(load_dataset(params['spec']))
-      for kind in kinds:
-        for arch in (PAPER_ARCHS[task] if kind == 'paper' else STANDARD_ARCHS):
-          if _ARCHS.value and arch not in _ARCHS.value:
-            continue
-          model, train, init = model_and_training(task, arch, kind, params)
-          label = f'{kind}_{arch}'
-          runs = tuple({'arch': label, 'task': task, 'size': size, 'n': n, 'seed': s}
-                       for n in sizes_n for s in seeds)
-          groups.append(experiment.Group(f'{task} {size} {label}', model, train, data, runs,
-                                         init=init))
-  return groups
+    optimizer, learning_rate = 'sgd', (_LZA_LR if task == 'lza' else _PAPER_LR).value
+  return training.TrainConfig(optimizer=optimizer, learning_rate=learning_rate,
+                              batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
+                              eval_every=_STEPS.value)
 
 
 def main(argv):
@@ -163,10 +111,7 @@ def main(argv):
   for task in task_list:
     if task not in TASKS:
       raise ValueError(f'--tasks: {task!r} is not one of {TASKS}')
-  target_of = targets()
-  for task in task_list:
-    if task not in target_of:
-      raise ValueError(f'--targets: no target for task {task!r}')
+  target_of = dimension_runs.targets(_TARGETS.value, task_list)
   sizes_n = tuple(sorted(sweep_flags.positive_ints('sizes_n', _SIZES_N.value)))
   if sizes_n[0] < 2:
     raise ValueError(f'--sizes_n: n={sizes_n[0]} is below the 2 classes')
@@ -175,9 +120,11 @@ def main(argv):
   for task in task_list:
     sizes(task)
   for arch in _ARCHS.value or ():
-    if arch not in STANDARD_ARCHS:
-      raise ValueError(f'--archs: {arch!r} is not one of {STANDARD_ARCHS}')
-  groups = make_groups(task_list, kinds, sizes_n, seeds)
+    if arch not in dimension_runs.STANDARD_ARCHS:
+      raise ValueError(f'--archs: {arch!r} is not one of {dimension_runs.STANDARD_ARCHS}')
+  groups = dimension_runs.groups(tasks_config(task_list), kinds, _ARCHS.value, sizes_n, seeds,
+                                 train_config, lsa_threshold=_LSA.value,
+                                 method=sweep_flags.METHOD.value)
   if not groups:
     raise ValueError(f'--archs={",".join(_ARCHS.value)}: no model of --models={_MODELS.value} on '
                      f'--tasks={",".join(task_list)}')

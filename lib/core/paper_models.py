@@ -79,3 +79,19 @@ def dsd_model(family: str, k: int, d: int, *, threshold: float, num_classes: int
     units = window(1, d, d, 'VALID', **kwargs)  # [batch, k, 1]: one unit per patch
   return layers.serial(units, lsa(threshold), layers.GlobalAvgPool,
                        layers.Dense(num_classes, **kwargs))
+
+
+def for_task(task: str, family: str, size: dict, *, lsa_threshold: float,
+             **kwargs) -> layers.Layer:
+  """The network of `family` that the task's paper analyses, at one size of the task.
+
+  Args:
+    task: 'lza' (Li, Zhang and Arora), or 'dsd_k' or 'dsd_d' (Lahoti et al.'s DSD at growing k or d).
+    family: 'fc', 'lcn' or 'cnn'.
+    size: the task's dimensions: `{'d'}` (lza) or `{'k', 'd', 'sigma'}` (dsd, sigma its noise).
+    lsa_threshold: dsd: the LSA threshold b in units of the noise sigma.
+    **kwargs: form/method for every pattern layer.
+  """
+  if task == 'lza':
+    return lza_model(family, size['d'], **kwargs)
+  return dsd_model(family, size['k'], size['d'], threshold=lsa_threshold * size['sigma'], **kwargs)
