@@ -33,7 +33,7 @@ import jax
 from absl import flags
 
 from experiments import sweep_flags
-from lib.analysis import locality_runs as runs
+from lib.analysis import locality_runs as runs, locality_settings
 from lib.data import load_dataset
 from lib.engine import experiment, training
 from lib.report import render
@@ -91,26 +91,6 @@ def setting(name: str):
   return PROTOCOLS[_PROTOCOL.value][name] if value is None else value
 
 
-def numbers(name: str, kind=int) -> tuple:
-  """A list setting as distinct, finite, non-negative numbers; ValueError naming --NAME otherwise."""
-  text = ','.join(map(str, setting(name)))
-  try:
-    values = tuple(kind(v) for v in setting(name))
-  except ValueError:
-    raise ValueError(f'--{name}={text}: expected numbers') from None
-  if not values or len(set(values)) != len(values) or not all(0 <= v < math.inf for v in values):
-    raise ValueError(f'--{name}={text}: expected distinct, finite, non-negative numbers')
-  return values
-
-
-def validated(train: training.TrainConfig, part: str) -> None:
-  """`train.validate()`, its error naming the part's flag (e.g. --efcn_learning_rate)."""
-  try:
-    train.validate()
-  except ValueError as error:
-    raise ValueError(f'--{part}_{error}') from None
-
-
 def main(argv):
   del argv
   sweep_flags.configure_devices()
@@ -130,27 +110,18 @@ def main(argv):
                                      batch_size=setting('lasso_batch_size'), schedule='cosine')
   # Every flag is checked before any data loads or any program compiles.
   if 'efcn' in parts:
-    validated(efcn_train, 'efcn')
-    ts = numbers('efcn_t')
-    if max(ts) > efcn_train.steps:
-      raise ValueError(f'--efcn_t={",".join(map(str, ts))}: expected steps in [0, '
-                       f'--efcn_steps={efcn_train.steps}]')
+    locality_settings.check_train(efcn_train, 'efcn')
+    ts = locality_settings.relax_times(setting('efcn_t'), efcn_train.steps)
   if 'beta_lasso' in parts:
-    validated(lasso_train, 'lasso')
-    betas = numbers('lasso_betas', float)
+    locality_settings.check_train(lasso_train, 'lasso')
+    betas = locality_settings.distinct_numbers('lasso_betas', setting('lasso_betas'), float)
     lasso_steps = sweep_flags.positive_ints('lasso_steps', setting('lasso_steps'))
   sizes = sweep_flags.positive_ints('sizes', _SIZES.value) if 'locality' in parts else None
   load = lambda spec: load_dataset(spec, data_dir=FLAGS.data_dir)
   data = {'locality': load('mnist1d') if 'locality' in parts else None,
           'efcn': load(setting('efcn_dataset')) if 'efcn' in parts else None,
           'beta_lasso': load(setting('lasso_dataset')) if 'beta_lasso' in parts else None}
-
-  def size(d) -> int:
-    n = setting('n') or len(d.y_train)
-    if FLAGS.n is not None and n > len(d.y_train):
-      raise ValueError(f'--n={n}: exceeds the {len(d.y_train)} training examples of {d.name}')
-    return min(n, len(d.y_train))
-
+  size = lambda d: locality_settings.training_size(d, FLAGS.n, PROTOCOLS[_PROTOCOL.value]['n'])
   groups = []
   if data['locality'] is not None:
     groups += runs.locality_groups(data['locality'], sizes, seeds, sweep_flags.train_config(),
