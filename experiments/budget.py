@@ -21,7 +21,7 @@ import pathlib
 import jax
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import budgets
 from lib.core import inits, models
 from lib.data import load_dataset
@@ -120,7 +120,7 @@ def rows(cells, records, datasets: dict) -> list[dict]:
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   chosen = {}
   for name, values, known in (('datasets', _DATASETS.value, DATASETS),
                               ('kinds', _KINDS.value, budgets.KINDS),

@@ -25,7 +25,7 @@ import pathlib
 import jax
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import dimension_runs, sample_complexity
 from lib.engine import experiment, training
 from lib.report import render
@@ -106,7 +106,7 @@ def train_config(task: str, kind: str) -> training.TrainConfig:
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   task_list = tuple(dict.fromkeys(_TASKS.value))
   for task in task_list:
     if task not in TASKS:

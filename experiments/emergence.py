@@ -30,18 +30,16 @@ import json
 import pathlib
 
 import jax
-import numpy as np
 from absl import flags
 
-from experiments import sweep_flags
-from lib.analysis import locality, participation
+from experiments import device_flags, sweep_flags
+from lib.analysis import emergence_runs
 from lib.core import committee
 from lib.data import gaussian_fields
 from lib.engine import experiment, training
 from lib.report import render
 
 FLAGS = flags.FLAGS
-NUM_TEST, NUM_TRAIN_METRIC = 10_000, 2_000
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/emergence', 'Where the runs and summaries go; '
                                're-running resumes.')
@@ -81,61 +79,9 @@ def floats(name: str, values) -> tuple[float, ...]:
   return out
 
 
-def make_track(family: str, in_shape, window: int):
-  """`track(params) -> {'ipr', 'locality'}`: means over the hidden units."""
-  hidden, kernel_size = _HIDDEN.value, _KERNEL.value
-
-  def track(params):
-    rows = committee.dense_rows(family, params, in_shape, hidden, kernel_size)
-    return {'ipr': participation.ipr(rows).mean(),
-            'locality': locality.locality_score(participation.centred(rows), (window,)).mean()}
-
-  return track
-
-
-def task_arrays(kind: str, grid, xis, gain: float) -> dict:
-  """A fixed 'train'-metric sample and test set, drawn once from keys no run trains on."""
-  filters = gaussian_fields.class_filters(kind, grid, xis, gain)
-  draw = lambda key, num: gaussian_fields.draw_jitted(key, num, kind, grid, filters, gain)
-  x_train, y_train = draw(jax.random.PRNGKey(2**30), NUM_TRAIN_METRIC)
-  x_test, y_test = draw(jax.random.PRNGKey(2**30 + 1), NUM_TEST)
-  return {k: np.asarray(v) for k, v in
-          dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test).items()}
-
-
-def groups(archs, kinds, gains, xis, seeds, size: int, train) -> list[experiment.Group]:
-  """fc at every (kind, gain); lcn and cnn at the largest gain."""
-  grid, in_shape = (size,), (size, 1)
-  out = []
-  for arch in archs:
-    model = committee.committee(arch, _HIDDEN.value, _KERNEL.value)
-    optimizer = committee.sgd(arch, in_shape, _KERNEL.value, _HIDDEN.value, _RATE.value)
-    evaluate = ((lambda p, d: {'rows': committee.dense_rows(
-                      'fc', p, in_shape, _HIDDEN.value, _KERNEL.value)[..., 0]})
-                if arch == 'fc' else None)
-    for kind in kinds:
-      for gain in (gains if arch == 'fc' else gains[-1:]):
-        out.append(experiment.Group(
-            name=f'{arch} {kind} gain={gain:g}', model=model, train=train,
-            data=task_arrays(kind, grid, xis, gain), optimizer=optimizer,
-            init=lambda key, shape, m=model: m.init(key, shape)[1], evaluate=evaluate,
-            sample=gaussian_fields.make_sampler(kind, grid, xis, gain), loss=committee.mse,
-            track=make_track(arch, in_shape, _WINDOW.value),
-            runs=tuple({'arch': arch, 'kind': kind, 'gain': gain, 'n': NUM_TRAIN_METRIC,
-                        'seed': s} for s in seeds)))
-  return out
-
-
-def baseline(size: int, window: int, units: int = 512) -> dict:
-  """IPR and locality score of the fc committee's initial weights (i.i.d. Gaussian rows)."""
-  rows = committee.INIT_STD * jax.random.normal(jax.random.PRNGKey(0), (units, size, 1))
-  return {'ipr': float(participation.ipr(rows).mean()),
-          'locality': float(locality.locality_score(participation.centred(rows), (window,)).mean())}
-
-
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   size = _SIZE.value or (400 if _PAPER.value else 100)
   archs = sweep_flags.given_list('archs', _ARCHS.value, committee.FAMILIES)
   kinds = sweep_flags.given_list('kinds', _KINDS.value, gaussian_fields.KINDS)
@@ -157,10 +103,11 @@ def main(argv):
   seeds = tuple(range(_NUM_SEEDS.value))
   config = {'experiment': 'emergence', 'train': vars(train), 'input_size': size, 'xis': xis,
             'hidden': _HIDDEN.value, 'kernel_size': _KERNEL.value, 'window': _WINDOW.value}
-  records = experiment.run(groups(archs, kinds, gains, xis, seeds, size, train), _WORKDIR.value,
-                           config, sweep_flags.options())
+  groups = emergence_runs.groups(archs, kinds, gains, xis, seeds, size, train, hidden=_HIDDEN.value,
+                                 kernel_size=_KERNEL.value, window=_WINDOW.value, rate=_RATE.value)
+  records = experiment.run(groups, _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:
     return
   workdir = pathlib.Path(_WORKDIR.value)
-  (workdir / 'baseline.json').write_text(json.dumps(baseline(size, _WINDOW.value)))
+  (workdir / 'baseline.json').write_text(json.dumps(emergence_runs.baseline(size, _WINDOW.value)))
   print(render.write('emergence', workdir, records))

@@ -20,13 +20,11 @@ import pathlib
 import time
 
 import jax
-import numpy as np
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import kernel_sweep, kernels
 from lib.core import models
-from lib.data import load_dataset, nested_balanced_subsets
 from lib.engine import experiment, training
 from lib.report import render
 
@@ -75,23 +73,6 @@ flags.register_validator('learning_rate', lambda v: 0 < v < math.inf,
                          '--learning_rate must be positive and finite')
 
 
-def subsets(spec: str) -> dict:
-  """The dataset's class-balanced train (with its nested probe) and test subsets as host arrays."""
-  data = load_dataset(spec, canvas=_CANVAS.value) if spec == 'digits' else load_dataset(spec)
-  for name, value, limit in (('num_train', _NUM_TRAIN.value, len(data.y_train)),
-                             ('num_test', _NUM_TEST.value, len(data.y_test)),
-                             ('num_probe', _NUM_PROBE.value, _NUM_TRAIN.value)):
-    if not data.num_classes <= value <= limit:
-      raise ValueError(f'{name}={value}: must lie in [{data.num_classes}, {limit}] for {spec}')
-  train = nested_balanced_subsets(data.y_train, [_NUM_PROBE.value, _NUM_TRAIN.value], seed=0)
-  test = nested_balanced_subsets(data.y_test, [_NUM_TEST.value], seed=0)[_NUM_TEST.value]
-  probe = np.searchsorted(train[_NUM_TRAIN.value], train[_NUM_PROBE.value])
-  return {'x_train': data.x_train[train[_NUM_TRAIN.value]],
-          'y_train': data.y_train[train[_NUM_TRAIN.value]],
-          'x_test': data.x_test[test], 'y_test': data.y_test[test], 'probe': probe,
-          'num_classes': data.num_classes}
-
-
 def architecture() -> dict:
   return {'depth': _DEPTH.value, 'kernel_size': _KERNEL_SIZE.value,
           'weight_var': _WEIGHT_VAR.value, 'bias_var': _BIAS_VAR.value}
@@ -117,7 +98,7 @@ def trained_groups(spec: str, arrays: dict) -> list[experiment.Group]:
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   widths = sweep_flags.positive_ints('widths', _WIDTHS.value)
   if _KERNEL_SIZE.value % 2 == 0:
     raise ValueError(f'kernel_size={_KERNEL_SIZE.value}: must be odd')
@@ -127,7 +108,8 @@ def main(argv):
   arrays = {}
   for spec in _DATASETS.value:
     try:
-      arrays[spec] = subsets(spec)
+      arrays[spec] = kernel_sweep.subsets(spec, _CANVAS.value, _NUM_TRAIN.value, _NUM_TEST.value,
+                                          _NUM_PROBE.value)
     except ValueError as error:
       raise ValueError(f'--datasets: {error}') from None
   workdir = pathlib.Path(_WORKDIR.value)

@@ -32,7 +32,7 @@ import pathlib
 import jax
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import locality_runs as runs, locality_settings
 from lib.data import load_dataset
 from lib.engine import experiment, training
@@ -93,7 +93,7 @@ def setting(name: str):
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   if FLAGS.dataset != 'mnist1d':
     raise ValueError(f'--dataset={FLAGS.dataset}: the locality part runs on mnist1d only; '
                      '--efcn_dataset and --lasso_dataset choose the other parts\' data')

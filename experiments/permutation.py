@@ -15,7 +15,7 @@ import pathlib
 import jax
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.data import load_dataset
 from lib.engine import experiment, grids, protocols
 from lib.report import render
@@ -35,7 +35,7 @@ _PERMUTATION_SEED = flags.DEFINE_integer('permutation_seed', 0, 'Seed of the fix
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   data = load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir)
   archs = sweep_flags.given_list('archs', _ARCHS.value, protocols.model_names(FLAGS.dataset))
   sizes = sweep_flags.positive_ints('sizes', sweep_flags.given_list('sizes', _SIZES.value,

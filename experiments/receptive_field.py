@@ -28,7 +28,7 @@ import pathlib
 import jax
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import field_growth
 from lib.analysis import receptive_field as rf
 from lib.core import inits, models
@@ -87,7 +87,7 @@ def groups(data, depths, lengths, width, seeds, n, train) -> list[experiment.Gro
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   data = load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir)
   if len(data.grid) != 1:
     raise ValueError(f'--dataset={FLAGS.dataset}: expected a 1-D dataset, got grid {data.grid}')

@@ -19,7 +19,7 @@ import pathlib
 import jax
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.data import load_dataset
 from lib.engine import experiment, grids, protocols
 from lib.report import render
@@ -58,7 +58,7 @@ def grid_from_flags(num_train: int) -> tuple[tuple[str, ...], tuple[int, ...], t
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   data = load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir)
   archs, sizes, seeds = grid_from_flags(len(data.y_train))
   train = sweep_flags.train_config

@@ -23,7 +23,7 @@ import time
 import numpy as np
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import peak
 from lib.data import Dataset, load_dataset
 from lib.data.digits28_reader import read_digits28
@@ -105,10 +105,10 @@ def main(argv):
     if shape not in SHAPES or arch not in ARCHS:
       raise ValueError(f'--row={_ROW.value}: expected SHAPE:ARCH with SHAPE in {list(SHAPES)} and '
                        f'ARCH in {list(ARCHS)}')
-    sweep_flags.configure_devices()
+    device_flags.configure_devices()
     print('ROW ' + json.dumps(measure(shape, arch)))
     return
-  sweep_flags.check_distributed()  # validate what the children would refuse, before they start
+  device_flags.check_distributed()  # validate what the children would refuse, before they start
   load_dataset(FLAGS.dataset, data_dir=FLAGS.data_dir)  # its protocol is the one measured
   sweep_flags.train_config()
   rows = []

@@ -29,7 +29,7 @@ import jax
 import numpy as np
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import shift_eval
 from lib.data import Dataset, load_dataset, shift_grid, split_seen_unseen, translate
 from lib.engine import experiment, grids, protocols
@@ -98,7 +98,7 @@ def groups_for(data: Dataset, archs, sizes, seeds, shifts, seen, circular):
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   circular = protocols.is_paper(FLAGS.dataset)
   known = [a for a in ARCHS if not (circular and a in POOLED)]
   archs = sweep_flags.given_list('archs', _ARCHS.value,

@@ -20,7 +20,7 @@ import pathlib
 import jax
 from absl import flags
 
-from experiments import sweep_flags
+from experiments import device_flags, sweep_flags
 from lib.analysis import engine_timing, jit_loops, peak
 from lib.data import load_dataset
 from lib.report import render
@@ -47,7 +47,7 @@ flags.register_validator('workdir', lambda path: bool(path.strip()), '--workdir 
 
 def main(argv):
   del argv
-  sweep_flags.configure_devices()
+  device_flags.configure_devices()
   if flags.FLAGS.dataset != 'mnist1d':
     raise ValueError(f'dataset={flags.FLAGS.dataset!r}: sweep_speed trains the MNIST-1D paper\'s CNN '
                      'on mnist1d only')

@@ -11,8 +11,37 @@ import jax
 import numpy as np
 
 from lib.analysis import kernels, scaling
+from lib.data import load_dataset, nested_balanced_subsets
 
 PAIRS = {'flatten': ('cnn_flatten', 'lcn_flatten'), 'gap': ('cnn_gap', 'lcn_gap')}
+
+
+def subsets(spec: str, canvas: int, num_train: int, num_test: int, num_probe: int) -> dict:
+  """A dataset's class-balanced subsets as host arrays, the probe nested in the training subset.
+
+  Args:
+    spec: a `load_dataset` spec; 'digits' is placed on a `canvas x canvas` image.
+    canvas: the digits' canvas side; num_train, num_test, num_probe: the subsets' sizes.
+
+  Returns:
+    `{'x_train': [num_train, *grid, C], 'y_train', 'x_test': [num_test, *grid, C], 'y_test',
+    'probe': [num_probe] indices into the training subset, 'num_classes'}`.
+
+  Raises:
+    ValueError: naming the size that is below the classes or above what the dataset holds.
+  """
+  data = load_dataset(spec, canvas=canvas) if spec == 'digits' else load_dataset(spec)
+  for name, value, limit in (('num_train', num_train, len(data.y_train)),
+                             ('num_test', num_test, len(data.y_test)),
+                             ('num_probe', num_probe, num_train)):
+    if not data.num_classes <= value <= limit:
+      raise ValueError(f'{name}={value}: must lie in [{data.num_classes}, {limit}] for {spec}')
+  train = nested_balanced_subsets(data.y_train, [num_probe, num_train], seed=0)
+  test = nested_balanced_subsets(data.y_test, [num_test], seed=0)[num_test]
+  probe = np.searchsorted(train[num_train], train[num_probe])
+  return {'x_train': data.x_train[train[num_train]], 'y_train': data.y_train[train[num_train]],
+          'x_test': data.x_test[test], 'y_test': data.y_test[test], 'probe': probe,
+          'num_classes': data.num_classes}
 
 
 def exact_on_training_set(arrays: dict, architecture: dict) -> dict:

@@ -10,8 +10,9 @@ kills it) and fc at 97.4-98.5% when trained at shifted positions (shift_generali
 cosine decay lcn reaches 99.9-100%. The pooled CNNs train 4500 steps: at 3000 cnn_gap reaches 99.9%
 train accuracy on digits28 but stopped below 98% on real 28x28 handwritten digits (a review's
 measurement, data not in this repository), so the easy digits28 leaves no margin. fc trains 3000 (FC
-is cheap). `cnn_blurpool` and `cnn_gap_s1` (IMAGE_CONTROLS) are cnn_gap's aliasing controls, run by
-name (shift_generalization), not by default.
+is cheap). `cnn_blurpool` and `cnn_gap_s1` (IMAGE_CONTROLS) are cnn_gap's aliasing controls in
+shift_generalization, in no other experiment's default; cnn_blurpool trains 6000 steps: at 4500 one of
+its two runs in shift_generalization's default stopped below 98% train accuracy (both 99.7% at 6000).
 """
 
 import dataclasses
@@ -24,7 +25,7 @@ PAPER_TRAIN = TrainConfig()
 IMAGE_TRAIN = TrainConfig(optimizer='adam', learning_rate=3e-3, batch_size=64, steps=1500,
                           eval_every=1500, schedule='cosine')
 # Architectures that train longer on images (steps = eval_every).
-IMAGE_STEPS = {'fc': 3000, 'cnn_gap': 4500, 'cnn_blurpool': 4500, 'cnn_gap_s1': 4500}
+IMAGE_STEPS = {'fc': 3000, 'cnn_gap': 4500, 'cnn_blurpool': 6000, 'cnn_gap_s1': 4500}
 PAPER_MODELS = {'fc': 'mnist1d_mlp', 'lcn': 'mnist1d_lcn', 'cnn': 'mnist1d_cnn'}
 IMAGE_MODELS = {'fc': 'fc', 'lcn': 'lcn', 'cnn': 'cnn', 'cnn_gap': 'cnn_gap'}
 IMAGE_CONTROLS = {'cnn_blurpool': 'cnn_blurpool', 'cnn_gap_s1': 'cnn_gap_s1'}

@@ -1,8 +1,8 @@
 """The run axis over devices: one Mesh axis 'runs', run arrays sharded on it, data replicated.
 
 Single host: the mesh holds every local device. Multi-host (after `jax.distributed.initialize()`, see
-`experiments.sweep_flags`): it holds every device of every process; each process builds the same host arrays
-(the plan is deterministic) and contributes the shards that live on its own devices.
+`experiments.device_flags`): it holds every device of every process; each process builds the same
+host arrays (the plan is deterministic) and contributes the shards that live on its own devices.
 """
 
 import jax

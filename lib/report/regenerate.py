@@ -60,11 +60,12 @@ def index_table(entries, state: dict | None, experiments_dir: pathlib.Path,
   kept = {line.split('|')[1].strip(): line for line in previous.splitlines()
           if line.startswith('| ') and line.count('|') > 2}
   lines = ['| key | command | what it shows | wall time | peak memory |', '|---|---|---|---:|---:|']
-  total, done = 0.0, 0
+  total, done, earlier = 0.0, 0, 0
   for entry in entries:
     run = (state or {}).get('entries', {}).get(entry.key)
     if run is None and entry.key in kept:
       lines.append(kept[entry.key])
+      earlier += kept[entry.key].split('|')[4].strip() != 'not run'
       continue
     flags = run['flags'] if run else entry.flags
     if run and run['status'] == 'done':
@@ -83,6 +84,9 @@ def index_table(entries, state: dict | None, experiments_dir: pathlib.Path,
              f"cores ({machine.get('system', '?')} {machine.get('machine', '')}, Python "
              f"{machine.get('python', '?')}): {clock(total)} for the {done} entries done. Peak memory "
              "is that of the entry's whole process tree, sampled from /proc (Linux; '-' elsewhere)."]
+    if earlier:
+      notes.append(f'The rows of the {earlier} entries this reproduction did not run keep the times '
+                   'of the reproduction that last ran them.')
   return '\n'.join(lines + [''] + notes).strip('\n') + '\n'
 
 

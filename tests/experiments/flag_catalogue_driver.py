@@ -40,7 +40,7 @@ from jax._src import compiler, xla_bridge  # pylint: disable=g-import-not-at-top
 import launch  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 FLAGS = flags.FLAGS
-SHARED_MODULE = 'experiments.sweep_flags'
+SHARED_MODULES = ('experiments.sweep_flags', 'experiments.device_flags')
 CHECK_TIMEOUT_S = 60
 # Flags whose generic bad value (by type, below) is a valid one: (value, extra flags) pairs.
 SPECIFIC = {
@@ -174,7 +174,8 @@ def experiment_checks(name: str) -> list[dict]:
              'written': []}]
   by_module = FLAGS.flags_by_module_dict()
   own = list(by_module.get(f'experiments.{name}', []))
-  shared = list(by_module.get(SHARED_MODULE, [])) if SHARED_MODULE in sys.modules else []
+  shared = [flag for module in SHARED_MODULES if module in sys.modules
+            for flag in by_module.get(module, [])]
   base = ['--workdir=workdir'] if any(f.name == 'workdir' for f in own) else []
   checks = [(None, None, ())]
   checks += [(flag.name, value, extra) for flag in own + shared for value, extra in bad_values(flag)]

@@ -1,6 +1,6 @@
 """The flag catalogue (issue 7): every flag of every experiment that launch.py lists, its own and the
-shared ones of experiments/sweep_flags.py, given a bad value, ends in one line on stderr that names the
-flag, a non-zero exit status, nothing compiled and nothing written.
+shared ones of experiments/sweep_flags.py and experiments/device_flags.py, given a bad value, ends in
+one line on stderr that names the flag, a non-zero exit status, nothing compiled and nothing written.
 
 One driver process (flag_catalogue_driver.py) runs every check; an experiment added to experiments/ is
 picked up from `launch.available()` without a change here.

@@ -105,6 +105,19 @@ def test_page_and_figures_regenerated_twice_byte_for_byte(root, results_page, tm
       f'3 of {len(catalogue.ENTRIES)} sections regenerated, no change; 2 figures drawn into {figures}')
 
 
+def test_the_index_says_which_rows_keep_an_earlier_reproduction_s_times(tmp_path):
+  entries = [e for e in catalogue.ENTRIES if e.key in ('budget', 'permutation')]
+  previous = '| budget | `python launch.py --experiment=budget` | Budgets. | 02m14s | 0.9 GB |\n'
+  state = {'machine': {'cpus': 2}, 'entries': {'permutation': {
+      'flags': [], 'status': 'done', 'wall_s': 43.0, 'peak_rss_gb': 0.8}}}
+  table = regenerate.index_table(entries, state, tmp_path, previous)
+  assert previous.strip() in table and '| 00m43s | 0.8 GB |' in table
+  assert '00m43s for the 1 entries done' in table
+  assert 'The rows of the 1 entries this reproduction did not run keep the times' in table
+  alone = regenerate.index_table(entries[1:], state, tmp_path, previous)
+  assert 'did not run' not in alone
+
+
 def test_a_workdir_made_by_other_flags_is_refused_and_its_section_kept(root, results_page, tmp_path):
   workdir = root / 'sample_efficiency'
   launched.write(workdir, 'sample_efficiency', ['--sizes=50,100', '--num_seeds=2', '--steps=200'])
