@@ -12,7 +12,7 @@ import pytest
 from lib.analysis import shift_eval
 from lib.core import counting, models
 from lib.data import shift_grid
-from lib.engine import experiment, grids, results, training
+from lib.engine import experiment, grids, provenance, results, training
 from lib.report import section
 
 TINY = training.TrainConfig(steps=4, eval_every=2, batch_size=8)
@@ -90,6 +90,7 @@ def test_records_every_run_and_resumes_after_a_kill(small_data, tmp_path, monkey
   prov = record['provenance']
   for key in ('git_commit', 'git_dirty', 'time', 'command', 'device_kind', 'num_devices'):
     assert key in prov, key
+  assert prov['host_cpu'] == provenance.host_cpu() and prov['host_cpu']
   assert set(prov['versions']) == {'jax', 'jaxlib', 'flax', 'optax', 'numpy', 'mnist1d',
                                    'scikit-learn', 'tensorflow-datasets'}
   assert prov['versions']['jax'] == jax.__version__
