@@ -22,16 +22,12 @@ import jax
 from absl import flags
 
 from experiments import device_flags, sweep_flags
-from lib.analysis import budgets
-from lib.core import inits, models
+from lib.analysis import budget_runs, budgets
 from lib.data import load_dataset
-from lib.engine import experiment, grids, summary, training
+from lib.engine import experiment, training
 from lib.report import render
 
 DATASETS = ('mnist1d', 'digits')
-METRICS = ('test_accuracy', 'train_accuracy')
-NO_RUNS = {'runs': 0, 'diverged': 0, 'unconverged': 0,
-           **{f'{m}_{s}': float('nan') for m in METRICS for s in ('mean', 'std')}}
 
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/budget', 'Where runs and summaries go; re-running '
                                'resumes.')
@@ -62,62 +58,6 @@ flags.register_validator('learning_rate', lambda v: 0 < v < math.inf,
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 64, 'Examples per step.', lower_bound=1)
 
 
-def plan(datasets: dict, kinds, shapes, grid: dict) -> list[dict]:
-  """Every (dataset, kind, shape, budget, family) cell with its architecture (None if none fits)."""
-  cells = []
-  for name, data in datasets.items():
-    for kind in kinds:
-      for shape in shapes:
-        for budget in grid[kind]:
-          for family in models.FAMILIES:
-            arch = budgets.fit(family, shape, kind, budget, data.x_train.shape[1:],
-                               data.num_classes, _WIDE_DEPTH.value, _DEEP_WIDTH.value,
-                               max_depth=_MAX_DEPTH.value)
-            cells.append({'dataset': name, 'kind': kind, 'shape': shape, 'budget': budget,
-                          'family': family, 'arch': arch})
-  return cells
-
-
-def groups(cells, datasets: dict, seeds, n: int, train) -> list[experiment.Group]:
-  """One group per distinct (dataset, architecture)."""
-  out = {}
-  for cell in cells:
-    arch, name = cell['arch'], cell['dataset']
-    if arch is None or (name, arch) in out:
-      continue
-    data = datasets[name]
-    model = arch.build(data.num_classes)
-    out[(name, arch)] = experiment.Group(
-        name=f'{name} {arch.family} depth {arch.depth} width {arch.width}', model=model,
-        train=train, data=grids.arrays(data), init=inits.he_normal(model),
-        runs=tuple({'arch': arch.family, 'dataset': name, 'depth': arch.depth,
-                    'width': arch.width, 'n': min(n, len(data.y_train)), 'seed': s}
-                   for s in seeds))
-  return list(out.values())
-
-
-def rows(cells, records, datasets: dict) -> list[dict]:
-  """One row per cell: its architecture, its cost, mean +- std test and train accuracy, and how many
-  of its runs diverged or stayed below the engine's 98% train accuracy (unconverged)."""
-  by_arch = {}
-  for r in records:
-    by_arch.setdefault((r['dataset'], r['arch'], r['depth'], r['width']), []).append(r)
-  out = []
-  for cell in cells:
-    arch = cell['arch']
-    row = {k: cell[k] for k in ('dataset', 'kind', 'shape', 'budget', 'family')}
-    if arch is None:
-      out.append({**row, 'depth': None, 'width': None, 'cost': None, **NO_RUNS})
-      continue
-    data = datasets[cell['dataset']]
-    mine = by_arch.get((cell['dataset'], arch.family, arch.depth, arch.width), [])
-    summarized = summary.summarize(mine, keys=(), metrics=METRICS)[0] if mine else NO_RUNS
-    out.append({**row, 'depth': arch.depth, 'width': arch.width,
-                'cost': budgets.cost(arch, cell['kind'], data.x_train.shape[1:], data.num_classes),
-                **summarized})
-  return out
-
-
 def main(argv):
   del argv
   device_flags.configure_devices()
@@ -138,15 +78,17 @@ def main(argv):
   datasets = {name: load_dataset(name, canvas=_DIGITS_CANVAS.value) if name == 'digits'
               else load_dataset(name) for name in chosen['datasets']}
   seeds = tuple(range(_NUM_SEEDS.value))
-  cells = plan(datasets, chosen['kinds'], chosen['shapes'], grid)
+  cells = budget_runs.plan(datasets, chosen['kinds'], chosen['shapes'], grid, _WIDE_DEPTH.value,
+                           _DEEP_WIDTH.value, _MAX_DEPTH.value)
   # The protocol only: budgets, shapes and seeds pick runs (their identities), so a grid can grow.
   config = {'experiment': 'budget', 'digits_canvas': _DIGITS_CANVAS.value, 'train': vars(train),
             'n': _SIZE.value}
-  records = experiment.run(groups(cells, datasets, seeds, _SIZE.value, train), _WORKDIR.value,
-                           config, sweep_flags.options())
+  records = experiment.run(budget_runs.groups(cells, datasets, seeds, _SIZE.value, train),
+                           _WORKDIR.value, config, sweep_flags.options())
   if jax.process_index() != 0:
     return
   workdir = pathlib.Path(_WORKDIR.value)
   (workdir / 'budget.json').write_text(json.dumps(
-      {'n': _SIZE.value, 'train': vars(train), 'rows': rows(cells, records, datasets)}, indent=1))
+      {'n': _SIZE.value, 'train': vars(train),
+       'rows': budget_runs.rows(cells, records, datasets)}, indent=1))
   print(render.write('budget', workdir))

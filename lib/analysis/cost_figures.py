@@ -51,7 +51,7 @@ def budgets(table: list[dict], path: os.PathLike | None = None) -> Figure:
   dashed deepest, each point tagged with its width (w) or depth (d); error bars: std over seeds.
 
   Args:
-    table: `experiments.budget.rows` output.
+    table: `lib.analysis.budget_runs.rows` output.
     path: the image file to write, or None.
 
   Returns:

@@ -57,7 +57,7 @@ def budget_tables(rows: list[dict]) -> str:
 
 
 def budget(workdir: pathlib.Path, records: list[dict] | None = None) -> Section:
-  """The budget tables and figure, from budget.json (`experiments.budget.rows`, n and protocol)."""
+  """The budget tables and figure, from budget.json (`budget_runs.rows`, n and the protocol)."""
   del records
   data = read_json(workdir, 'budget.json')
   rows, train = data['rows'], data['train']
